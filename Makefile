@@ -1,0 +1,38 @@
+# cnnlab: `make demo` and `make test` work from a fresh clone; every install step is here.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# The CPU wheel on these machines; any other torch request pulls gigabytes of CUDA packages.
+TORCH := torch==2.13.0
+DATA ?= ../shared/datasets
+
+.PHONY: setup demo test test-all lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check $(TORCH)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[tensorboard,dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/cnnlab train lenet5 --data digits --epochs 30 --batch-size 32 --lr 0.001 --weight-decay 0.0005 --optimizer adam --seed 0 --out runs/demo-lenet5
+	$(VENV)/bin/cnnlab eval runs/demo-lenet5
+
+test: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
+
+test-all: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+bench: $(STAMP)
+	@for script in benchmarks/bench_*.py; do CNNLAB_DATA=$(DATA) $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,25 @@
+"""The command line: each module adds one command (or group) to ``app``; ``main`` runs it.
+
+A :class:`~cnnlab.errors.CnnlabError` is printed as one line, without a traceback,
+and the process exits with the error's exit code (2 for bad input).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+from cnnlab.cli import evaluate, models, train  # noqa: F401  (each registers its command)
+from cnnlab.cli.app import app
+from cnnlab.errors import CnnlabError
+
+
+def main() -> None:
+    try:
+        app(prog_name="cnnlab")
+    except CnnlabError as exc:
+        Console(stderr=True, soft_wrap=True).print(
+            f"error: {exc}", style="bold red", markup=False, highlight=False
+        )
+        sys.exit(exc.exit_code)

@@ -1,0 +1,63 @@
+"""The in-memory dataset: uint8 images in NCHW, int64 labels and class names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+
+from cnnlab.errors import DataError
+
+
+@dataclass
+class Dataset:
+    name: str
+    images: torch.Tensor  # uint8, (N, C, H, W)
+    labels: torch.Tensor  # int64, (N,)
+    classes: list[str]
+
+    def __post_init__(self) -> None:
+        if self.images.dtype != torch.uint8 or self.images.ndim != 4:
+            raise DataError(
+                f"dataset {self.name!r}: expected uint8 images of shape (N, C, H, W), "
+                f"found {self.images.dtype} of shape {tuple(self.images.shape)}"
+            )
+        if self.labels.shape != (len(self.images),):
+            raise DataError(
+                f"dataset {self.name!r}: expected {len(self.images)} labels (one per image), "
+                f"found {tuple(self.labels.shape)}"
+            )
+        self.labels = self.labels.to(torch.int64)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.images.shape[1:])  # type: ignore[return-value]
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def subset(self, indices: np.ndarray | torch.Tensor) -> Dataset:
+        index = torch.as_tensor(indices, dtype=torch.int64)
+        return Dataset(self.name, self.images[index], self.labels[index], self.classes)
+
+    def channel_stats(self) -> tuple[list[float], list[float]]:
+        """Per-channel mean and standard deviation of the pixels, on the 0..1 scale."""
+        pixels = self.images.transpose(0, 1).reshape(self.images.shape[1], -1).double() / 255
+        return pixels.mean(dim=1).tolist(), pixels.std(dim=1).tolist()
+
+
+def stratified_split(dataset: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset]:
+    """Split off ``fraction`` of ``dataset`` with every class in proportion, reproducibly."""
+    if not 0.0 < fraction < 1.0:
+        raise DataError(f"split fraction must be strictly between 0 and 1, found {fraction}")
+    indices = np.arange(len(dataset))
+    keep, held_out = train_test_split(
+        indices, test_size=fraction, random_state=seed, stratify=dataset.labels.numpy()
+    )
+    return dataset.subset(np.sort(keep)), dataset.subset(np.sort(held_out))

@@ -1,0 +1,63 @@
+"""cnnlab's own exceptions.
+
+Every problem a user can cause (a wrong name, a bad file, a wrong shape) raises a
+subclass of :class:`CnnlabError` whose message names the thing, what was expected
+and what was found. The CLI prints the message without a traceback and exits with
+``exit_code``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class CnnlabError(Exception):
+    """Base class: a problem the user can fix, reported without a traceback."""
+
+    exit_code = 2
+
+
+class UnknownNameError(CnnlabError, KeyError):
+    """A model, dataset or option name that is not registered."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]):
+        known = sorted(known)
+        close = difflib.get_close_matches(name, known, n=5, cutoff=0.5)
+        if not close:
+            close = [k for k in known if name.lower() in k.lower() or k.lower() in name.lower()][:5]
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        message = f"unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(known)}."
+        super().__init__(message)
+        self.kind, self.name, self.close_matches = kind, name, close
+
+    def __str__(self) -> str:  # KeyError would add quotes around the message
+        return str(self.args[0])
+
+
+class DataError(CnnlabError):
+    """A dataset file or folder that cannot be read as what it claims to be."""
+
+
+class ModelError(CnnlabError):
+    """A model that cannot be built or run as asked (wrong input shape, bad options)."""
+
+
+class RunError(CnnlabError):
+    """A run folder that is missing, incomplete or unreadable."""
+
+
+class CheckpointError(CnnlabError):
+    """A checkpoint that cannot be written or does not verify."""
+
+    exit_code = 1
+
+
+class TrainingError(CnnlabError):
+    """Training that had to stop (a NaN loss, say); what was done is kept."""
+
+    exit_code = 1
+
+
+class ConfigError(CnnlabError):
+    """A configuration value or recipe file that is not valid."""

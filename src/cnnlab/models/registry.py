@@ -1,0 +1,93 @@
+"""The model registry: every architecture with the facts its paper gives.
+
+A registration is one row: name, family, paper, year, default input shape and the
+parameter count at the default ``num_classes``. Variants of a family are rows that
+bind different arguments to one builder, not separate builder functions.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from torch import nn
+
+from cnnlab.errors import ModelError, UnknownNameError
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    family: str
+    paper: str  # authors and title, as cited
+    year: int
+    input_shape: tuple[int, int, int]  # (C, H, W) the paper trains on
+    num_params: int  # expected parameter count with the default arguments
+    builder: Callable[..., nn.Module] = field(repr=False, compare=False)
+    defaults: dict[str, Any] = field(default_factory=dict)  # arguments bound by this row
+
+
+_REGISTRY: dict[str, ModelInfo] = {}
+
+
+def register_model(
+    name: str,
+    *,
+    family: str,
+    paper: str,
+    year: int,
+    input_shape: tuple[int, int, int],
+    num_params: int,
+    builder: Callable[..., nn.Module] | None = None,
+    **defaults: Any,
+):
+    """Register ``builder`` (or the decorated function) under ``name``.
+
+    ``defaults`` are keyword arguments this row binds (a depth, a width, a block type).
+    A duplicate name is an error: two rows must never shadow each other silently.
+    """
+
+    def add(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        if name in _REGISTRY:
+            raise ValueError(f"model {name!r} is registered twice")
+        _REGISTRY[name] = ModelInfo(
+            name, family, paper, year, tuple(input_shape), num_params, fn, dict(defaults)
+        )
+        return fn
+
+    return add(builder) if builder is not None else add
+
+
+def get_model_info(name: str) -> ModelInfo:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownNameError("model", name, _REGISTRY) from None
+
+
+def list_models(family: str | None = None) -> list[ModelInfo]:
+    rows = _REGISTRY.values()
+    return [info for info in rows if family is None or info.family == family]
+
+
+def create(name: str, **kwargs: Any) -> nn.Module:
+    """Build the registered model ``name``; ``kwargs`` override the row's defaults.
+
+    >>> create("lenet5", num_classes=10)  # doctest: +SKIP
+    """
+    info = get_model_info(name)
+    args = {**info.defaults, **kwargs}
+    try:
+        model = info.builder(**args)
+    except TypeError as exc:
+        raise ModelError(f"model {name!r} does not accept these arguments {args}: {exc}") from exc
+    model.cnnlab_name = name  # type: ignore[attr-defined]
+    model.cnnlab_args = dict(kwargs)  # type: ignore[attr-defined]
+    return model
+
+
+def builder_with(fn: Callable[..., nn.Module], **bound: Any) -> Callable[..., nn.Module]:
+    """A builder with some arguments fixed, for table-driven variant rows."""
+    return functools.partial(fn, **bound)

@@ -1,0 +1,58 @@
+"""Figures of a run: learning curves and the confusion matrix, written as PNG."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display is assumed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from cnnlab.atomic import atomic_write  # noqa: E402
+
+
+def save_figure(fig: plt.Figure, path: str | Path) -> Path:
+    try:
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))
+    finally:
+        plt.close(fig)
+
+
+def plot_curves(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
+    """Train against validation loss and accuracy per epoch; the gap between them is overfitting."""
+    epochs = [row["epoch"] for row in rows]
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    for split, style in (("train", "-o"), ("val", "-s")):
+        ax_loss.plot(epochs, [row[f"{split}_loss"] for row in rows], style, label=split, ms=3)
+        ax_acc.plot(epochs, [row[f"{split}_accuracy"] for row in rows], style, label=split, ms=3)
+    ax_loss.set(xlabel="epoch", ylabel="loss", title="Loss")
+    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
+    for ax in (ax_loss, ax_acc):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_confusion(matrix: np.ndarray, classes: Sequence[str], path: str | Path) -> Path:
+    """Rows are true classes, columns predictions; each cell shows its count."""
+    matrix = np.asarray(matrix)
+    size = max(4.0, 0.45 * len(classes) + 2)
+    fig, ax = plt.subplots(figsize=(size, size))
+    image = ax.imshow(matrix, cmap="Blues")
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    ticks = np.arange(len(classes))
+    ax.set_xticks(ticks, labels=classes, rotation=90 if len(classes) > 12 else 0)
+    ax.set_yticks(ticks, labels=classes)
+    ax.set(xlabel="predicted", ylabel="true", title="Confusion matrix")
+    if len(classes) <= 20:
+        threshold = matrix.max() / 2 if matrix.size else 0
+        for (i, j), count in np.ndenumerate(matrix):
+            color = "white" if count > threshold else "black"
+            ax.text(j, i, str(count), ha="center", va="center", color=color, fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)

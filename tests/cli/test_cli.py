@@ -1,0 +1,50 @@
+import shutil
+
+from conftest import run_cli
+
+
+def test_models_lists_lenet5_with_its_parameter_count():
+    result = run_cli("models")
+    assert result.returncode == 0, result.stderr
+    assert "lenet5" in result.stdout and "61,706" in result.stdout
+
+
+def test_unknown_model_exits_2_with_the_closest_names_and_no_traceback(tmp_path):
+    result = run_cli("train", "lenet", "--out", str(tmp_path / "r"))
+    assert result.returncode == 2
+    assert "unknown model 'lenet'" in result.stderr and "lenet5" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_dataset_exits_2_with_the_closest_names(tmp_path):
+    result = run_cli("train", "lenet5", "--data", "digitz", "--out", str(tmp_path / "r"))
+    assert result.returncode == 2
+    assert "unknown dataset 'digitz'" in result.stderr and "digits" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_of_missing_run_names_the_path(tmp_path):
+    result = run_cli("eval", str(tmp_path / "missing-run"))
+    assert result.returncode == 2
+    assert str(tmp_path / "missing-run") in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_of_run_with_unreadable_checkpoint_names_the_file(digits_run, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(digits_run, broken)
+    (broken / "checkpoints" / "last.safetensors").write_bytes(b"not a safetensors file")
+    result = run_cli("eval", str(broken))
+    assert result.returncode != 0
+    assert "last.safetensors" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_then_eval_print_the_same_test_accuracy(tmp_path):
+    out = tmp_path / "run"
+    trained = run_cli("train", "lenet5", "--epochs", "2", "--out", str(out))
+    assert trained.returncode == 0, trained.stderr
+    evaluated = run_cli("eval", str(out))
+    assert evaluated.returncode == 0, evaluated.stderr
+    line = next(ln for ln in trained.stdout.splitlines() if ln.startswith("test loss"))
+    assert line in evaluated.stdout
+    assert (out / "plots" / "confusion.png").is_file()

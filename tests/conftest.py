@@ -1,0 +1,38 @@
+"""Shared fixtures: a small trained run, and a way to call the real `cnnlab` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cnnlab.train import TrainConfig, fit
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "datasets"
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """Run `python -m cnnlab ARGS` in a fresh process, as a user's shell would."""
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "cnnlab", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="session")
+def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """LeNet-5 trained briefly on digits: a real run folder for commands that read one."""
+    out = tmp_path_factory.mktemp("runs") / "lenet5-digits"
+    fit(TrainConfig(model="lenet5", data="digits", epochs=3, batch_size=32, lr=2e-3, out=str(out)))
+    return out
