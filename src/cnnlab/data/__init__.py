@@ -1,6 +1,6 @@
 """Datasets in memory as uint8 NCHW tensors, and the batch loader that feeds them."""
 
-from cnnlab.data import digits  # noqa: F401  (registers the dataset)
+from cnnlab.data import digits, mnist  # noqa: F401  (register the datasets)
 from cnnlab.data.dataset import Dataset, stratified_split
 from cnnlab.data.loader import InMemoryLoader
 from cnnlab.data.registry import dataset_names, default_data_dir, load, register_dataset
