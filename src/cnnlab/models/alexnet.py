@@ -1,0 +1,110 @@
+"""AlexNet and ZFNet: five convolutions, three fully connected layers.
+
+Rows of one table:
+
+- ``alexnet``: the one-tower network of the lecture table (seeds/001) and of
+  torchvision (64-192-384-256-256 filters, 61,100,840 parameters); its state_dict
+  names and shapes equal torchvision's, so those weight files load.
+- ``alexnet2012``: the 2012 paper, 227x227 input (seeds/002): 96-256-384-384-256
+  filters, conv2/4/5 split into two groups as the two GPUs were, local response
+  normalisation (k=2, n=5, alpha=1e-4, beta=0.75) after conv1 and conv2, then max
+  pooling; 60,965,224 parameters.
+- ``zfnet``: Zeiler and Fergus 2013 as the lecture gives it: conv1 7x7 stride 2,
+  conv3-5 with 512, 1024, 512 filters, one tower; sizes 224-110-55-26-13-13-13-6,
+  contrast normalisation after the first two poolings.
+
+Every row ends in an adaptive 6x6 average pool, the identity at the default input
+size, so that other input sizes still reach the 6x6 classifier.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from cnnlab.models.registry import register_model
+from cnnlab.nn.lrn import LocalResponseNorm
+
+# Layer specs: ("conv", filters, kernel, stride, padding, groups), ("pool", ceil_mode), ("lrn",)
+ALEXNET_LAYOUTS: dict[str, tuple[tuple, ...]] = {
+    "alexnet": (
+        ("conv", 64, 11, 4, 2, 1), ("pool", False),
+        ("conv", 192, 5, 1, 2, 1), ("pool", False),
+        ("conv", 384, 3, 1, 1, 1), ("conv", 256, 3, 1, 1, 1), ("conv", 256, 3, 1, 1, 1),
+        ("pool", False),
+    ),
+    "alexnet2012": (
+        ("conv", 96, 11, 4, 0, 1), ("lrn",), ("pool", False),  # (N, 96, 27, 27)
+        ("conv", 256, 5, 1, 2, 2), ("lrn",), ("pool", False),  # (N, 256, 13, 13)
+        ("conv", 384, 3, 1, 1, 1), ("conv", 384, 3, 1, 1, 2), ("conv", 256, 3, 1, 1, 2),
+        ("pool", False),  # (N, 256, 6, 6)
+    ),
+    "zfnet": (
+        ("conv", 96, 7, 2, 1, 1), ("pool", True), ("lrn",),  # (N, 96, 55, 55)
+        ("conv", 256, 5, 2, 0, 1), ("pool", True), ("lrn",),  # (N, 256, 13, 13)
+        ("conv", 512, 3, 1, 1, 1), ("conv", 1024, 3, 1, 1, 1), ("conv", 512, 3, 1, 1, 1),
+        ("pool", False),  # (N, 512, 6, 6)
+    ),
+}  # fmt: skip
+
+
+def make_features(layout: tuple[tuple, ...], in_channels: int) -> tuple[nn.Sequential, int]:
+    """The feature extractor for ``layout`` and its number of output channels."""
+    layers: list[nn.Module] = []
+    channels = in_channels
+    for kind, *args in layout:
+        if kind == "conv":
+            filters, kernel, stride, padding, groups = args
+            layers += [
+                nn.Conv2d(channels, filters, kernel, stride, padding, groups=groups),
+                nn.ReLU(inplace=True),
+            ]
+            channels = filters
+        elif kind == "pool":
+            layers.append(nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=args[0]))
+        else:
+            layers.append(LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0))
+    return nn.Sequential(*layers), channels
+
+
+class AlexNet(nn.Module):
+    def __init__(self, *, variant: str = "alexnet", num_classes: int = 1000, in_channels: int = 3):
+        super().__init__()
+        self.features, channels = make_features(ALEXNET_LAYOUTS[variant], in_channels)
+        self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
+        self.classifier = nn.Sequential(
+            nn.Dropout(0.5),
+            nn.Linear(channels * 6 * 6, 4096),
+            nn.ReLU(inplace=True),
+            nn.Dropout(0.5),
+            nn.Linear(4096, 4096),
+            nn.ReLU(inplace=True),
+            nn.Linear(4096, num_classes),
+        )
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
+
+    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(self.avgpool(x), 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
+
+
+KRIZHEVSKY_2012 = (
+    "Krizhevsky, Sutskever, Hinton: ImageNet Classification with Deep Convolutional Neural Networks"  # noqa: E501
+)
+KRIZHEVSKY_2014 = "Krizhevsky: One weird trick for parallelizing convolutional neural networks"
+ZEILER_2013 = "Zeiler, Fergus: Visualizing and Understanding Convolutional Networks"
+
+# name, paper, year, input size, parameters with 1000 classes
+for _name, _paper, _year, _size, _params in (
+    ("alexnet", KRIZHEVSKY_2014, 2014, 224, 61_100_840),
+    ("alexnet2012", KRIZHEVSKY_2012, 2012, 227, 60_965_224),
+    ("zfnet", ZEILER_2013, 2013, 224, 107_627_624),
+):
+    register_model(
+        _name, family="alexnet", paper=_paper, year=_year, input_shape=(3, _size, _size),
+        num_params=_params, builder=AlexNet, variant=_name,
+    )  # fmt: skip

@@ -1,0 +1,79 @@
+"""The policy network of AlphaGo (Silver et al., 2016), as seeds/002 gives it.
+
+Input: 48 feature planes of the 19x19 board. A 5x5 convolution of k=192 filters
+(pad 2), eleven 3x3 convolutions (pad 1), each followed by ReLU, then one 1x1
+filter with a separate bias for each of the 361 positions. The paper applies a
+softmax over the 361 moves; ``forward`` returns the logits before it (what
+cross-entropy expects), ``move_probabilities`` the softmax.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from cnnlab.errors import ModelError
+from cnnlab.models.registry import register_model
+
+BOARD = 19
+
+
+class PositionBias(nn.Module):
+    """A learnt bias for every board position (the final layer's "different bias")."""
+
+    def __init__(self, height: int, width: int):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(1, height, width))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.bias
+
+
+class AlphaGoPolicy(nn.Module):
+    def __init__(
+        self,
+        *,
+        num_classes: int = BOARD * BOARD,
+        in_channels: int = 48,
+        filters: int = 192,
+        hidden_layers: int = 11,
+    ):
+        super().__init__()
+        if num_classes != BOARD * BOARD:
+            raise ModelError(
+                f"alphago_policy scores the {BOARD * BOARD} board points, so num_classes "
+                f"must be {BOARD * BOARD}; got {num_classes}"
+            )
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, filters, 5, padding=2), nn.ReLU()]
+        for _ in range(hidden_layers):
+            layers += [nn.Conv2d(filters, filters, 3, padding=1), nn.ReLU()]
+        self.features = nn.Sequential(*layers)  # (N, 192, 19, 19)
+        self.head = nn.Sequential(
+            nn.Conv2d(filters, 1, kernel_size=1, bias=False),  # (N, 1, 19, 19)
+            PositionBias(BOARD, BOARD),
+            nn.Flatten(),  # (N, 361)
+        )
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
+
+    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
+
+    def move_probabilities(self, x: torch.Tensor) -> torch.Tensor:
+        """The paper's output: a probability for each of the 361 points, (N, 19, 19)."""
+        return torch.softmax(self(x), dim=1).reshape(-1, BOARD, BOARD)
+
+
+register_model(
+    "alphago_policy",
+    family="alphago",
+    paper="Silver et al.: Mastering the game of Go with deep neural networks and tree search",
+    year=2016,
+    input_shape=(48, BOARD, BOARD),
+    num_params=3_882_793,
+    builder=AlphaGoPolicy,
+)

@@ -1,0 +1,32 @@
+"""Layers PyTorch lacks, used by cnnlab's models and offered to users."""
+
+from cnnlab.nn.convolutionize import FullyConvolutional, convolutionize
+from cnnlab.nn.fire import Fire
+from cnnlab.nn.inception import ConvBlock, Inception, InceptionAux
+from cnnlab.nn.locally_connected import LocallyConnected2d
+from cnnlab.nn.lrn import LocalResponseNorm
+from cnnlab.nn.maxout import Maxout
+from cnnlab.nn.tf_padding import (
+    TFAvgPool2d,
+    TFConv2d,
+    TFMaxPool2d,
+    same_padding,
+    tf_output_size,
+)
+
+__all__ = [
+    "ConvBlock",
+    "Fire",
+    "FullyConvolutional",
+    "Inception",
+    "InceptionAux",
+    "LocalResponseNorm",
+    "LocallyConnected2d",
+    "Maxout",
+    "TFAvgPool2d",
+    "TFConv2d",
+    "TFMaxPool2d",
+    "convolutionize",
+    "same_padding",
+    "tf_output_size",
+]
