@@ -104,12 +104,12 @@ class PartialConv2d(nn.Module):
         pairs = [(out, inp) for out, inputs in enumerate(table) for inp in inputs]
         self.shape = (len(table), in_channels, kernel_size, kernel_size)
         self.register_buffer("index", torch.tensor(pairs).T, persistent=False)
-        fan_in = torch.tensor([len(inputs) for inputs in table]) * kernel_size**2
-        bound = 2.4 / fan_in[self.index[0]].float().sqrt()  # the paper's +-2.4/F_i
-        self.weight = nn.Parameter(torch.rand(len(pairs), kernel_size, kernel_size) * 2 - 1)
-        with torch.no_grad():
-            self.weight.mul_(bound[:, None, None])
+        self.weight = nn.Parameter(torch.empty(len(pairs), kernel_size, kernel_size))
         self.bias = nn.Parameter(torch.zeros(len(table)))
+        with torch.no_grad():  # the paper's uniform +-2.4 / F_i, F_i the map's fan-in
+            fan_in = torch.tensor([len(inputs) for inputs in table]) * kernel_size**2
+            bound = 2.4 / fan_in[self.index[0]].to(self.weight.dtype)
+            self.weight.uniform_(-1, 1).mul_(bound[:, None, None])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         full = self.weight.new_zeros(self.shape)
@@ -148,7 +148,8 @@ class LeNet5_1998(nn.Module):  # noqa: N801  (the paper's year is part of the na
     """LeNet-5 exactly as the 1998 paper: 60,000 trainable parameters.
 
     C1 156, S2 12, C3 1,516 (Table I's partial connections), S4 32, C5 48,120,
-    F6 10,164; every layer squashed by 1.7159 tanh(2a/3); Euclidean RBF outputs with
+    F6 10,164; every layer squashed by 1.7159 tanh(2a/3); weights drawn uniformly in
+    +-2.4 / fan-in as the paper's Appendix says; Euclidean RBF outputs with
     fixed +1/-1 prototypes. ``forward`` returns the negative squared distances to the
     prototypes as logits, so the trainer's cross-entropy works unchanged.
     """
@@ -173,6 +174,10 @@ class LeNet5_1998(nn.Module):  # noqa: N801  (the paper's year is part of the na
             ScaledTanh(),
             EuclideanRBF(84, num_classes),  # (N, num_classes): negative distances
         )
+        for layer in (self.features[0], self.features[8], self.classifier[1]):
+            bound = 2.4 / (layer.weight[0].numel())  # the paper: uniform +-2.4 / fan-in
+            nn.init.uniform_(layer.weight, -bound, bound)
+            nn.init.zeros_(layer.bias)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
