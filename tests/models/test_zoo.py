@@ -6,6 +6,8 @@ over about 2 GMACs at their default input run their forward pass only in `slow`.
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 import torch
 from torch import nn
@@ -75,3 +77,19 @@ def test_registration_carries_the_paper_facts(name: str):
     info = models.get_model_info(name)
     assert info.paper and 1980 < info.year < 2030
     assert len(info.input_shape) == 3 and all(s > 0 for s in info.input_shape)
+
+
+@pytest.mark.parametrize("name", [info.name for info in models.list_models()])
+def test_builders_take_num_classes_and_in_channels_by_keyword_only(name: str):
+    parameters = inspect.signature(models.get_model_info(name).builder).parameters
+    for arg in ("num_classes", "in_channels"):
+        assert parameters[arg].kind is inspect.Parameter.KEYWORD_ONLY, arg
+
+
+@pytest.mark.parametrize("name", [info.name for info in models.list_models()])
+def test_other_input_channels_are_accepted(name: str):
+    info = models.get_model_info(name)
+    with torch.device("meta"):
+        model = models.create(name, in_channels=5).eval()
+        out = model(torch.empty(2, 5, *info.input_shape[1:]))
+    assert out.shape[0] == 2
