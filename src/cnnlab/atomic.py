@@ -26,12 +26,17 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
+    fsync_dir(target.parent)
+    return target
+
+
+def fsync_dir(folder: str | os.PathLike) -> None:
+    """Make a rename or a new file in ``folder`` durable: fsync the folder itself."""
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    return target
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

@@ -5,7 +5,8 @@ RUN/config.json            the TrainConfig
 RUN/preprocess.json        the normalisation fitted on the training split
 RUN/metrics.jsonl          one line per epoch
 RUN/results.json           the final test evaluation
-RUN/checkpoints/           last.safetensors + last.state.pt (and best.*)
+RUN/checkpoints/           ckpt-*/ (resumable), last.safetensors + last.state.pt, best.safetensors
+RUN/tb/                    TensorBoard event files
 RUN/plots/                 curves.png, confusion.png
 ```
 """
@@ -73,6 +74,10 @@ class RunFolder:
             raise RunError(f"run folder {self.path} has no {path.name}") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise RunError(f"{path} cannot be read as JSON: {exc}") from exc
+
+    def write_lines(self, path: Path, rows: list[dict[str, Any]]) -> None:
+        """Replace ``path`` with one JSON line per row, atomically."""
+        atomic_write_text(path, "".join(json.dumps(row) + "\n" for row in rows))
 
     def append_metrics(self, row: dict[str, Any]) -> None:
         with open(self.metrics_path, "a", encoding="utf-8") as handle:
