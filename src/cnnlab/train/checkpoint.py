@@ -32,6 +32,7 @@ from cnnlab.atomic import atomic_write, fsync_dir
 from cnnlab.errors import CheckpointError
 
 CKPT_PATTERN = re.compile(r"^ckpt-(\d{6})-step(\d+)$")
+META_KEY = "cnnlab"
 WEIGHTS, STATE, MANIFEST = "model.safetensors", "state.pt", "manifest.json"
 
 
@@ -40,8 +41,9 @@ def weight_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def write_weights_file(tensors: dict[str, torch.Tensor], path: Path, meta: dict[str, Any]) -> None:
-    encoded = {key: json.dumps(value, sort_keys=True) for key, value in meta.items()}
-    save_file(tensors, str(path), metadata=encoded)
+    # One metadata entry: safetensors stores a hash map whose order varies between
+    # processes, and equal runs must write byte-identical files.
+    save_file(tensors, str(path), metadata={META_KEY: json.dumps(meta, sort_keys=True)})
 
 
 def save_weights(model: nn.Module, path: Path, metadata: dict[str, Any]) -> None:
@@ -75,6 +77,8 @@ def read_weights(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         raise CheckpointError(
             f"checkpoint {path} is not a readable safetensors file ({exc})"
         ) from exc
+    if META_KEY in raw:
+        return tensors, json.loads(raw[META_KEY])
     return tensors, {key: json.loads(value) for key, value in raw.items()}
 
 

@@ -86,7 +86,9 @@ def load_newest(folder: Path, console: Console | None = None) -> Loaded:
                 return Loaded(path, tensors, meta, read_state(path / STATE))
             except CheckpointError as exc:
                 problem = str(exc)
-        console.print(f"skipping damaged checkpoint {path}: {problem}", markup=False)
+        console.print(
+            f"skipping damaged checkpoint {path}: {problem}", markup=False, soft_wrap=True
+        )
     raise CheckpointError(
         f"no checkpoint to resume from in {folder}: "
         + (f"all {len(candidates)} are damaged" if candidates else "none was written yet")

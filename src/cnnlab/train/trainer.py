@@ -159,7 +159,7 @@ class Trainer:
                 train = self.train_one_epoch(bar, task)
                 self.end_epoch(train, bar.console)
         if self.stop_reason:
-            self.console.print(self.stop_reason, markup=False)
+            self.console.print(self.stop_reason, markup=False, soft_wrap=True)
         return self.finish()
 
     def train_one_epoch(self, bar: Progress, task: Any) -> dict[str, float]:
@@ -261,6 +261,7 @@ class Trainer:
             f"val loss {summary['loss']:.4f} acc {summary['accuracy']:.4f}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
 
     def stop(self, reason: str) -> None:
@@ -448,6 +449,7 @@ def resume(
             f"batch {trainer.batch}, step {trainer.global_step}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         return trainer.fit(resumed=True)
     finally:
