@@ -97,7 +97,7 @@ def train_command(
             train_config = TrainConfig.from_dict(values)
             result, out = fit(train_config), train_config.out
     except TrainingInterrupted as exc:
-        Console(stderr=True).print(str(exc), markup=False, highlight=False)
+        Console(stderr=True, soft_wrap=True).print(str(exc), markup=False, highlight=False)
         sys.exit(exc.exit_code)
     console.print(
         f"test loss {result.loss:.4f}  test accuracy {result.accuracy:.4f} "

@@ -184,7 +184,8 @@ class Trainer:
                 self.save_checkpoint()
             if self.interrupted:
                 self.save_checkpoint()
-                raise TrainingInterrupted(self.resume_hint("interrupted"))
+                where = f"step {self.global_step} (epoch {self.epoch + 1})"
+                raise TrainingInterrupted(self.resume_hint(f"Interrupted at {where}; saved"))
             if config.max_steps and self.global_step >= config.max_steps:
                 self.stop_reason = f"stopped after max_steps={config.max_steps} optimiser steps"
                 break
@@ -282,7 +283,7 @@ class Trainer:
             raise TrainingError(
                 f"the loss became {value} at step {step} (epoch {self.epoch + 1}) with learning "
                 f"rate {lr:g}: the learning rate may be too large, try a smaller --lr. "
-                f"{self.resume_hint('the last good checkpoint is kept')}"
+                f"{self.resume_hint('The last good checkpoint is kept')}"
             )
         self.pending.clear()
 
@@ -387,7 +388,8 @@ class Trainer:
         return result
 
     def progress(self) -> Progress:
-        """One bar for the whole run: epoch lines print above it, with no blank lines between."""
+        """One bar for the whole run: epoch lines print above it, with no blank lines between.
+        Logs (no terminal) get the epoch lines only."""
         return Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -396,7 +398,7 @@ class Trainer:
             TimeRemainingColumn(),
             console=self.console,
             transient=True,
-            disable=not self.world.is_main,
+            disable=not (self.world.is_main and self.console.is_terminal),
         )
 
     @contextmanager
