@@ -28,7 +28,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from cnnlab.atomic import atomic_write, fsync_dir
+from cnnlab.atomic import atomic_write, current_umask, fsync_dir
 from cnnlab.errors import CheckpointError
 
 CKPT_PATTERN = re.compile(r"^ckpt-(\d{6})-step(\d+)$")
@@ -134,9 +134,11 @@ def _write_folder(folder: Path, final: Path, tensors, meta, state) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=folder))
     try:
+        os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private
         write_weights_file(tensors, tmp / WEIGHTS, meta)
         torch.save(state, tmp / STATE)
         for name in (WEIGHTS, STATE):
+            os.chmod(tmp / name, 0o666 & ~current_umask())
             _fsynced(tmp / name)
         manifest = {name: sha256(tmp / name) for name in (WEIGHTS, STATE)}
         manifest_text = json.dumps({"sha256": manifest, "step": state["step"], **meta}, indent=2)

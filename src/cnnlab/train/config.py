@@ -103,6 +103,8 @@ class TrainConfig:
                 raise ConfigError(f"{name} must be in [0, 1), found {getattr(self, name)}")
         if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must be in [0, 1), found {self.dropout}")
+        if self.amp == "fp16" and not self.device.startswith("cuda"):
+            raise ConfigError(f"amp 'fp16' needs a CUDA device, found {self.device!r}; use bf16")
         if len(self.betas) != 2:
             raise ConfigError(f"betas must be two numbers, found {self.betas}")
         if self.schedule == "step" and not self.milestones:

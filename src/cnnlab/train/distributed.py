@@ -54,7 +54,10 @@ def leave(world: World) -> None:
 
 
 class ShardedLoader:
-    """This process's slice of each global batch of an :class:`InMemoryLoader`."""
+    """This process's slice of each global batch of an :class:`InMemoryLoader`, with the weight
+    ``len(slice) * world / len(batch)`` of its mean loss: DDP averages the processes'
+    gradients, so weighted slices give exactly the gradient of the global batch's mean loss
+    even when the last batch does not split evenly."""
 
     def __init__(self, loader: InMemoryLoader, world: World):
         self.loader, self.world = loader, world
@@ -65,10 +68,14 @@ class ShardedLoader:
     def __len__(self) -> int:
         return len(self.loader)
 
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, float]]:
         rank, size = self.world.rank, self.world.size
         for x, y in self.loader:
-            yield (x[rank::size], y[rank::size]) if size > 1 else (x, y)
+            if size == 1:
+                yield x, y, 1.0
+            else:
+                mine = y[rank::size]
+                yield x[rank::size], mine, len(mine) * size / len(y)
 
 
 def all_sum(world: World, *tensors: torch.Tensor) -> None:

@@ -44,7 +44,7 @@ from cnnlab.train.schedules import Schedule
 from cnnlab.train.tensorboard import TensorBoardLog
 from cnnlab.viz.plots import plot_confusion, plot_curves
 
-Batch = tuple[torch.Tensor, torch.Tensor]
+Batch = tuple[torch.Tensor, torch.Tensor, float]  # images, labels, weight of the mean loss
 
 
 class TrainingInterrupted(TrainingError):
@@ -209,7 +209,7 @@ class Trainer:
         for param_group in self.optimizer.param_groups:
             param_group["lr"] = lr
         device_type = torch.device(config.device).type
-        for x, y in group:
+        for x, y, weight in group:
             if config.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             dtype = torch.bfloat16 if config.amp == "bf16" else torch.float16
@@ -217,7 +217,7 @@ class Trainer:
                 logits = self.forward_model(x)
                 loss = self.loss_fn(logits, y)
             total = loss + config.l1 * l1_penalty(self.decayed) if config.l1 else loss
-            scaled = total / len(group)
+            scaled = total * (weight / len(group))
             (self.scaler.scale(scaled) if self.scaler else scaled).backward()
             self.train_metrics.update(loss, logits, y)
             self.pending.append((self.global_step + 1, loss.detach()))
