@@ -359,13 +359,13 @@ class Trainer:
         if not self.world.is_main:
             return
         run.path.mkdir(parents=True, exist_ok=True)
+        run.write_config(self.config)  # on resume too: flags may have changed it (--epochs)
         if resumed:
             kept = [row for row in run.metrics() if row["epoch"] <= self.epoch]
             run.write_lines(run.metrics_path, kept)
         else:
             for stale in (run.checkpoints, run.path / "tb"):
                 shutil.rmtree(stale, ignore_errors=True)
-            run.write_config(self.config)
             run.write_json(run.preprocess_path, self.preprocess)
             run.metrics_path.unlink(missing_ok=True)
         if self.config.tensorboard:
