@@ -6,6 +6,7 @@ draws the same numbers (dropout masks, augmentation) an uninterrupted one would.
 
 from __future__ import annotations
 
+import os
 import platform
 import random
 from dataclasses import dataclass
@@ -25,6 +26,16 @@ from cnnlab.train.checkpoint import (
     read_weights,
     verify,
 )
+
+
+def seed_everything(seed: int, deterministic: bool) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS asks for it
+        torch.use_deterministic_algorithms(True)
+        torch.backends.cudnn.benchmark = False
 
 
 def rng_state() -> dict[str, Any]:

@@ -14,6 +14,7 @@ RUN/plots/                 curves.png, confusion.png
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,22 @@ class RunFolder:
             raise RunError(f"run folder {self.path} has no {path.name}") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise RunError(f"{path} cannot be read as JSON: {exc}") from exc
+
+    def prepare(
+        self, config: TrainConfig, preprocess: dict[str, Any], *, resumed_epoch: int | None
+    ) -> None:
+        """A fresh run clears what an earlier run left here (checkpoints, events, metrics); a
+        resumed one keeps the metrics rows of the epochs its checkpoint completed."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.write_config(config)  # on resume too: flags may have changed it (--epochs)
+        if resumed_epoch is not None:
+            kept = [row for row in self.metrics() if row["epoch"] <= resumed_epoch]
+            self.write_lines(self.metrics_path, kept)
+            return
+        for stale in (self.checkpoints, self.path / "tb"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.write_json(self.preprocess_path, preprocess)
+        self.metrics_path.unlink(missing_ok=True)
 
     def write_lines(self, path: Path, rows: list[dict[str, Any]]) -> None:
         """Replace ``path`` with one JSON line per row, atomically."""

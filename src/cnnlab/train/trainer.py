@@ -11,13 +11,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
-import random
-import shutil
-import signal
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -38,9 +33,17 @@ from cnnlab.train.init import init_weights, set_dropout
 from cnnlab.train.losses import build_loss
 from cnnlab.train.metrics import RunningMetrics
 from cnnlab.train.optim import build_optimizer, l1_penalty, split_decay
-from cnnlab.train.resume import Loaded, load_newest, provenance, rng_state, set_rng_state
+from cnnlab.train.resume import (
+    Loaded,
+    load_newest,
+    provenance,
+    rng_state,
+    seed_everything,
+    set_rng_state,
+)
 from cnnlab.train.run import RunFolder
 from cnnlab.train.schedules import Schedule
+from cnnlab.train.signals import first_sigint_calls
 from cnnlab.train.tensorboard import TensorBoardLog
 from cnnlab.viz.plots import plot_confusion, plot_curves
 
@@ -51,16 +54,6 @@ class TrainingInterrupted(TrainingError):
     """Ctrl-C: a checkpoint was saved and the run can be resumed."""
 
     exit_code = 130
-
-
-def seed_everything(seed: int, deterministic: bool) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    if deterministic:
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS asks for it
-        torch.use_deterministic_algorithms(True)
-        torch.backends.cudnn.benchmark = False
 
 
 class Trainer:
@@ -153,7 +146,7 @@ class Trainer:
         self.prepare_run_folder(resumed)
         for callback in self.callbacks:
             callback.on_fit_start(self)
-        with self.progress() as bar, self.sigint_saves_checkpoint():
+        with self.progress() as bar, first_sigint_calls(self.request_interrupt):
             task = bar.add_task("", total=len(self.loaders["train"]), stats="")
             while self.epoch < self.config.epochs and not self.stop_reason:
                 train = self.train_one_epoch(bar, task)
@@ -265,6 +258,10 @@ class Trainer:
             soft_wrap=True,
         )
 
+    def request_interrupt(self) -> None:
+        """Ctrl-C: checkpoint and stop after the current step."""
+        self.interrupted = True
+
     def stop(self, reason: str) -> None:
         """Ask the loop to stop after this epoch (early stopping calls this)."""
         self.stop_reason = reason
@@ -355,22 +352,14 @@ class Trainer:
         set_rng_state(state["rng"])
 
     def prepare_run_folder(self, resumed: bool) -> None:
-        run = self.run
         if not self.world.is_main:
             return
-        run.path.mkdir(parents=True, exist_ok=True)
-        run.write_config(self.config)  # on resume too: flags may have changed it (--epochs)
-        if resumed:
-            kept = [row for row in run.metrics() if row["epoch"] <= self.epoch]
-            run.write_lines(run.metrics_path, kept)
-        else:
-            for stale in (run.checkpoints, run.path / "tb"):
-                shutil.rmtree(stale, ignore_errors=True)
-            run.write_json(run.preprocess_path, self.preprocess)
-            run.metrics_path.unlink(missing_ok=True)
+        self.run.prepare(
+            self.config, self.preprocess, resumed_epoch=self.epoch if resumed else None
+        )
         if self.config.tensorboard:
             purge = self.epoch if resumed else None
-            self.tensorboard = TensorBoardLog(run.path / "tb", purge_after=purge)
+            self.tensorboard = TensorBoardLog(self.run.path / "tb", purge_after=purge)
 
     def finish(self) -> EvalResult:
         metrics = evaluate(self.eval_model, self.loaders["test"], len(self.classes))
@@ -400,24 +389,6 @@ class Trainer:
             transient=True,
             disable=not (self.world.is_main and self.console.is_terminal),
         )
-
-    @contextmanager
-    def sigint_saves_checkpoint(self) -> Iterator[None]:
-        """The first Ctrl-C stops after the current step with a checkpoint; a second one aborts."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-
-        def handler(signum: int, frame: Any) -> None:
-            if self.interrupted:
-                raise KeyboardInterrupt
-            self.interrupted = True
-
-        previous = signal.signal(signal.SIGINT, handler)
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
 
 
 def fit(config: TrainConfig, *, console: Console | None = None) -> EvalResult:
