@@ -72,6 +72,7 @@ def test_gradient_accumulation_equals_the_larger_batch(tmp_path):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "fields",
     [
@@ -83,6 +84,10 @@ def test_gradient_accumulation_equals_the_larger_batch(tmp_path):
 def test_training_options_still_learn(tmp_path, fields):
     result = fit(quick(tmp_path, epochs=2, **fields))
     assert result.accuracy > 0.6, fields
+
+
+def test_bf16_autocast_trains(tmp_path):
+    assert fit(quick(tmp_path, amp="bf16", epochs=1, lr=5e-3)).accuracy > 0.3
 
 
 def test_ema_weights_are_the_ones_evaluated_and_saved(tmp_path):
