@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml Makefile
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/cnnlab train lenet5 --data digits --epochs 30 --batch-size 32 --lr 0.001 --weight-decay 0.0005 --optimizer adam --seed 0 --out runs/demo-lenet5
+	$(VENV)/bin/cnnlab train --config recipes/lenet5-digits.toml
 	$(VENV)/bin/cnnlab eval runs/demo-lenet5
 
 test: $(STAMP)

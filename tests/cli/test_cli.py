@@ -48,3 +48,21 @@ def test_train_then_eval_print_the_same_test_accuracy(tmp_path):
     line = next(ln for ln in trained.stdout.splitlines() if ln.startswith("test loss"))
     assert line in evaluated.stdout
     assert (out / "plots" / "confusion.png").is_file()
+
+
+def test_resume_of_a_missing_run_names_the_path(tmp_path):
+    result = run_cli("train", "--resume", str(tmp_path / "gone"))
+    assert result.returncode == 2
+    assert f"run folder {tmp_path / 'gone'} does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_train_without_model_or_recipe_says_what_is_missing(tmp_path):
+    result = run_cli("train", "--out", str(tmp_path / "r"))
+    assert result.returncode == 2 and "no model given" in result.stderr
+
+
+def test_eval_of_the_best_checkpoint(digits_run):
+    result = run_cli("eval", str(digits_run), "--checkpoint", "best", "--split", "val")
+    assert result.returncode == 0, result.stderr
+    assert "val accuracy" in result.stdout

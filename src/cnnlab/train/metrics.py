@@ -17,13 +17,19 @@ class RunningMetrics:
         self.loss_sum = torch.zeros((), dtype=torch.float64)
         self.top1 = torch.zeros((), dtype=torch.int64)
         self.top5 = torch.zeros((), dtype=torch.int64)
-        self.count = 0
+        self.seen = torch.zeros((), dtype=torch.int64)
         self.confusion = torch.zeros(self.num_classes, self.num_classes, dtype=torch.int64)
+
+    @property
+    def count(self) -> int:
+        return int(self.seen)
+
+    def tensors(self) -> list[torch.Tensor]:
+        return [self.loss_sum, self.top1, self.top5, self.seen, self.confusion]
 
     def update(self, loss: torch.Tensor, logits: torch.Tensor, labels: torch.Tensor) -> None:
         if self.loss_sum.device != logits.device:
-            self.loss_sum = self.loss_sum.to(logits.device)
-            self.top1, self.top5 = self.top1.to(logits.device), self.top5.to(logits.device)
+            self.load(t.to(logits.device) for t in self.tensors())
         n = labels.numel()
         self.loss_sum += loss.detach().double() * n
         k = min(5, logits.shape[1])
@@ -31,11 +37,25 @@ class RunningMetrics:
         hits = top == labels.unsqueeze(1)
         self.top1 += hits[:, 0].sum()
         self.top5 += hits.any(dim=1).sum()
-        self.count += n
+        self.seen += n
         if self.track_confusion:
-            pairs = labels.cpu() * self.num_classes + top[:, 0].cpu()
+            pairs = labels * self.num_classes + top[:, 0]
             counts = torch.bincount(pairs, minlength=self.num_classes**2)
             self.confusion += counts.view(self.num_classes, self.num_classes)
+
+    def load(self, tensors) -> None:
+        self.loss_sum, self.top1, self.top5, self.seen, self.confusion = tensors
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return dict(zip(("loss", "top1", "top5", "seen", "confusion"), self.tensors(), strict=True))
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self.load(state[k] for k in ("loss", "top1", "top5", "seen", "confusion"))
+
+    def per_class_accuracy(self) -> list[float]:
+        """Recall of each class: the diagonal of the confusion matrix over its row sums."""
+        confusion = self.confusion.double().cpu()
+        return (confusion.diagonal() / confusion.sum(dim=1).clamp_min(1)).tolist()
 
     def summary(self) -> dict[str, float]:
         count = max(self.count, 1)

@@ -5,7 +5,8 @@ RUN/config.json            the TrainConfig
 RUN/preprocess.json        the normalisation fitted on the training split
 RUN/metrics.jsonl          one line per epoch
 RUN/results.json           the final test evaluation
-RUN/checkpoints/           last.safetensors + last.state.pt (and best.*)
+RUN/checkpoints/           ckpt-*/ (resumable), last.safetensors + last.state.pt, best.safetensors
+RUN/tb/                    TensorBoard event files
 RUN/plots/                 curves.png, confusion.png
 ```
 """
@@ -13,6 +14,7 @@ RUN/plots/                 curves.png, confusion.png
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,26 @@ class RunFolder:
             raise RunError(f"run folder {self.path} has no {path.name}") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise RunError(f"{path} cannot be read as JSON: {exc}") from exc
+
+    def prepare(
+        self, config: TrainConfig, preprocess: dict[str, Any], *, resumed_epoch: int | None
+    ) -> None:
+        """A fresh run clears what an earlier run left here (checkpoints, events, metrics); a
+        resumed one keeps the metrics rows of the epochs its checkpoint completed."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.write_config(config)  # on resume too: flags may have changed it (--epochs)
+        if resumed_epoch is not None:
+            kept = [row for row in self.metrics() if row["epoch"] <= resumed_epoch]
+            self.write_lines(self.metrics_path, kept)
+            return
+        for stale in (self.checkpoints, self.path / "tb"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.write_json(self.preprocess_path, preprocess)
+        self.metrics_path.unlink(missing_ok=True)
+
+    def write_lines(self, path: Path, rows: list[dict[str, Any]]) -> None:
+        """Replace ``path`` with one JSON line per row, atomically."""
+        atomic_write_text(path, "".join(json.dumps(row) + "\n" for row in rows))
 
     def append_metrics(self, row: dict[str, Any]) -> None:
         with open(self.metrics_path, "a", encoding="utf-8") as handle:

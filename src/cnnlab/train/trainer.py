@@ -1,62 +1,100 @@
-"""The training loop: ``fit()`` -> ``train_one_epoch()`` -> ``step()``, in one readable file."""
+"""The training loop: ``fit()`` -> ``train_one_epoch()`` -> ``step()``, in one readable file.
+
+Hook points (see callbacks.py): ``on_fit_start``, ``on_step_end``, ``on_epoch_end``,
+``on_fit_end``. Nothing in the loop waits on the device: losses are checked for
+NaN/inf every ``check_every`` steps on the accumulated tensors (and before every
+checkpoint, so no checkpoint ever holds weights that saw a bad step).
+"""
 
 from __future__ import annotations
 
-import math
+import dataclasses
+import itertools
+import os
 import time
+from collections.abc import Iterator, Sequence
+from typing import Any
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from torch.nn.parallel import DistributedDataParallel
 
 from cnnlab import data, models
 from cnnlab.errors import TrainingError
-from cnnlab.train.checkpoint import save_state, save_weights
+from cnnlab.train import distributed
+from cnnlab.train.callbacks import BestAndEarlyStop, Callback
+from cnnlab.train.checkpoint import save_checkpoint, save_weights, weight_tensors
 from cnnlab.train.config import TrainConfig
-from cnnlab.train.evaluate import EvalResult, evaluate
+from cnnlab.train.ema import EMA
+from cnnlab.train.evaluate import EvalResult, evaluate, load_split
+from cnnlab.train.init import init_weights, set_dropout
+from cnnlab.train.losses import build_loss
 from cnnlab.train.metrics import RunningMetrics
+from cnnlab.train.optim import build_optimizer, l1_penalty, split_decay
+from cnnlab.train.resume import (
+    Loaded,
+    load_newest,
+    provenance,
+    rng_state,
+    seed_everything,
+    set_rng_state,
+)
 from cnnlab.train.run import RunFolder
+from cnnlab.train.schedules import Schedule
+from cnnlab.train.signals import first_sigint_calls
+from cnnlab.train.tensorboard import TensorBoardLog
 from cnnlab.viz.plots import plot_confusion, plot_curves
 
+Batch = tuple[torch.Tensor, torch.Tensor, float]  # images, labels, weight of the mean loss
 
-def build_optimizer(config: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
-    params = model.parameters()
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(
-            params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
-        )
-    return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+
+class TrainingInterrupted(TrainingError):
+    """Ctrl-C: a checkpoint was saved and the run can be resumed."""
+
+    exit_code = 130
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, *, console: Console | None = None):
+    def __init__(
+        self,
+        config: TrainConfig,
+        *,
+        console: Console | None = None,
+        callbacks: Sequence[Callback] = (),
+    ):
         self.config = config
+        self.world = distributed.join(config.device, config.batch_size)
         self.console = console or Console(stderr=True)
         self.run = RunFolder(config.out)
-        torch.manual_seed(config.seed)
-        splits = {
-            split: data.load(
-                config.data,
-                split,
-                data_dir=config.data_dir,
-                seed=config.seed,
-                val_split=config.val_split,
-            )
-            for split in data.registry.SPLITS
-        }
-        train_set = splits["train"]
-        mean, std = train_set.channel_stats()
-        self.preprocess = {"mean": mean, "std": std}
-        self.classes = train_set.classes
-        self.model_args = {
-            "num_classes": train_set.num_classes,
-            "in_channels": train_set.image_shape[0],
-            **config.model_args,
-        }
-        self.model = models.create(config.model, **self.model_args).to(config.device)
+        seed_everything(config.seed, config.deterministic)
+        self.setup_data()
+        self.setup_model()
         self.optimizer = build_optimizer(config, self.model)
-        self.loaders = {
+        self.decayed = split_decay(self.model, config.decay_all)[0]
+        self.schedule = Schedule(config, self.schedule_length())
+        self.loss_fn = build_loss(config)
+        self.scaler = torch.amp.GradScaler("cuda") if config.amp == "fp16" else None
+        self.callbacks = [BestAndEarlyStop(config.monitor, config.early_stopping), *callbacks]
+        self.train_metrics = RunningMetrics(len(self.classes))
+        self.epoch = 0  # completed epochs
+        self.batch = 0  # batches of the current epoch already trained
+        self.global_step = 0  # optimiser steps taken
+        self.pending: list[tuple[int, torch.Tensor]] = []  # losses not yet checked
+        self.stop_reason: str | None = None
+        self.interrupted = False
+        self.tensorboard: TensorBoardLog | None = None
+        self.epoch_clock = (time.perf_counter(), 0)  # (when, batch) the epoch (re)started
+
+    def setup_data(self) -> None:
+        config = self.config
+        splits = {split: load_split(config, split) for split in data.registry.SPLITS}
+        mean, std = splits["train"].channel_stats()
+        self.preprocess = {"mean": mean, "std": std}
+        self.classes = splits["train"].classes
+        self.input_shape = splits["train"].image_shape
+        self.loaders: dict[str, Any] = {
             split: data.InMemoryLoader(
                 dataset,
                 config.batch_size,
@@ -68,105 +106,279 @@ class Trainer:
             )
             for split, dataset in splits.items()
         }
-        self.global_step = 0
+        self.loaders["train"] = distributed.ShardedLoader(self.loaders["train"], self.world)
 
-    def fit(self) -> EvalResult:
-        """Train for ``config.epochs``, checkpointing each epoch; return the test evaluation."""
-        run, config = self.run, self.config
-        run.path.mkdir(parents=True, exist_ok=True)
-        run.write_config(config)
-        run.write_json(run.preprocess_path, self.preprocess)
-        run.metrics_path.unlink(missing_ok=True)
-        for epoch in range(1, config.epochs + 1):
-            started = time.perf_counter()
-            train = self.train_one_epoch(epoch)
-            val = self.evaluate_split("val").summary()
-            row = {
-                "epoch": epoch,
-                "step": self.global_step,
-                "lr": self.optimizer.param_groups[0]["lr"],
-                "seconds": round(time.perf_counter() - started, 3),
-                **{f"train_{k}": v for k, v in train.items()},
-                **{f"val_{k}": v for k, v in val.items()},
-            }
-            run.append_metrics(row)
-            self.save_checkpoint(epoch)
-            self.console.print(
-                f"epoch {epoch:>3}/{config.epochs}  train loss {train['loss']:.4f} "
-                f"acc {train['accuracy']:.4f}  val loss {val['loss']:.4f} acc {val['accuracy']:.4f}"
-            )
-        plot_curves(run.metrics(), run.plots / "curves.png")
+    def setup_model(self) -> None:
+        config = self.config
+        self.model_args = {
+            "num_classes": len(self.classes),
+            "in_channels": self.input_shape[0],
+            **config.model_args,
+        }
+        model = models.create(config.model, **self.model_args)
+        init_weights(model, config.init)
+        if config.dropout is not None:
+            set_dropout(model, config.dropout)
+        memory_format = torch.channels_last if config.channels_last else torch.preserve_format
+        self.model = model.to(config.device, memory_format=memory_format)
+        self.ema = EMA(self.model, config.ema) if config.ema else None
+        forward = self.model
+        if self.world.distributed:
+            forward = DistributedDataParallel(forward)
+        self.forward_model = torch.compile(forward) if config.compile else forward
+
+    def schedule_length(self) -> int:
+        if self.config.schedule_unit == "epoch":
+            return self.config.epochs
+        per_epoch = -(-len(self.loaders["train"]) // self.config.accumulate)
+        return self.config.max_steps or self.config.epochs * per_epoch
+
+    @property
+    def eval_model(self) -> torch.nn.Module:
+        """The weights that are evaluated and saved: the moving average when EMA is on."""
+        return self.ema.model if self.ema else self.model
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def fit(self, *, resumed: bool = False) -> EvalResult:
+        """Train until ``config.epochs`` (or ``max_steps``, or early stopping); return the test
+        evaluation. ``resumed``: continue from the state :meth:`restore` loaded."""
+        self.prepare_run_folder(resumed)
+        for callback in self.callbacks:
+            callback.on_fit_start(self)
+        with self.progress() as bar, first_sigint_calls(self.request_interrupt):
+            task = bar.add_task("", total=len(self.loaders["train"]), stats="")
+            while self.epoch < self.config.epochs and not self.stop_reason:
+                train = self.train_one_epoch(bar, task)
+                self.end_epoch(train, bar.console)
+        if self.stop_reason:
+            self.console.print(self.stop_reason, markup=False, soft_wrap=True)
         return self.finish()
 
-    def train_one_epoch(self, epoch: int) -> dict[str, float]:
-        loader = self.loaders["train"]
-        loader.set_epoch(epoch)
-        self.model.train()
-        metrics = RunningMetrics(len(self.classes))
-        started, seen = time.perf_counter(), 0
-        with self.progress() as progress:
-            task = progress.add_task(f"epoch {epoch}", total=len(loader), stats="")
-            for x, y in loader:
-                loss, logits = self.step(x, y)
-                metrics.update(loss, logits, y)
-                seen += len(y)
-                if not math.isfinite(loss.item()):
-                    raise TrainingError(
-                        f"the loss became {loss.item()} at step {self.global_step} "
-                        f"(epoch {epoch}); "
-                        f"the learning rate {self.config.lr} may be too large. The last good "
-                        f"checkpoint is kept in {self.run.checkpoints}"
-                    )
-                rate = seen / max(time.perf_counter() - started, 1e-9)
-                summary = metrics.summary()
-                progress.update(
-                    task,
-                    advance=1,
-                    stats=f"loss {summary['loss']:.4f} acc {summary['accuracy']:.3f} "
-                    f"{rate:,.0f} img/s",
-                )
-        return metrics.summary()
+    def train_one_epoch(self, bar: Progress, task: Any) -> dict[str, float]:
+        config, loader = self.config, self.loaders["train"]
+        loader.set_epoch(self.epoch + 1)
+        self.forward_model.train()
+        if self.batch == 0:
+            self.train_metrics.reset()
+        bar.reset(
+            task, total=len(loader), completed=self.batch, description=f"epoch {self.epoch + 1}"
+        )
+        self.epoch_clock = (time.perf_counter(), self.batch)
+        for group in self.groups(itertools.islice(iter(loader), self.batch, None), len(loader)):
+            self.step(group)
+            self.batch += len(group)
+            if self.global_step % config.check_every == 0:
+                self.check_finite()
+                bar.update(task, completed=self.batch, stats=self.progress_stats())
+            for callback in self.callbacks:
+                callback.on_step_end(self)
+            if config.checkpoint_every and self.global_step % config.checkpoint_every == 0:
+                self.save_checkpoint()
+            if self.interrupted:
+                self.save_checkpoint()
+                where = f"step {self.global_step} (epoch {self.epoch + 1})"
+                raise TrainingInterrupted(self.resume_hint(f"Interrupted at {where}; saved"))
+            if config.max_steps and self.global_step >= config.max_steps:
+                self.stop_reason = f"stopped after max_steps={config.max_steps} optimiser steps"
+                break
+        self.check_finite()
+        distributed.all_sum(self.world, *self.train_metrics.tensors())
+        return self.train_metrics.summary()
 
-    def step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logits = self.model(x)
-        loss = F.cross_entropy(logits, y)
+    def groups(self, batches: Iterator[Batch], total: int) -> Iterator[list[Batch]]:
+        """The batches of one optimiser step each: ``accumulate`` of them, fewer at the end."""
+        group: list[Batch] = []
+        for position, batch in enumerate(batches, start=self.batch + 1):
+            group.append(batch)
+            if len(group) == self.config.accumulate or position == total:
+                yield group
+                group = []
+
+    def step(self, group: list[Batch]) -> None:
+        """One optimiser step over ``group`` (gradient accumulation when it holds several)."""
+        config = self.config
+        lr = self.schedule.lr(self.global_step, self.epoch)
+        for param_group in self.optimizer.param_groups:
+            param_group["lr"] = lr
+        device_type = torch.device(config.device).type
+        for x, y, weight in group:
+            if config.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            dtype = torch.bfloat16 if config.amp == "bf16" else torch.float16
+            with torch.autocast(device_type, dtype=dtype, enabled=config.amp != "none"):
+                logits = self.forward_model(x)
+                loss = self.loss_fn(logits, y)
+            total = loss + config.l1 * l1_penalty(self.decayed) if config.l1 else loss
+            scaled = total * (weight / len(group))
+            (self.scaler.scale(scaled) if self.scaler else scaled).backward()
+            self.train_metrics.update(loss, logits, y)
+            self.pending.append((self.global_step + 1, loss.detach()))
+        if config.clip_grad:
+            if self.scaler:
+                self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), config.clip_grad)
+        if self.scaler:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        if self.ema:
+            self.ema.update(self.model)
         self.global_step += 1
-        return loss.detach(), logits.detach()
 
-    def evaluate_split(self, split: str) -> RunningMetrics:
-        return evaluate(self.model, self.loaders[split], len(self.classes))
+    def end_epoch(self, train: dict[str, float], console: Console) -> None:
+        val = evaluate(self.eval_model, self.loaders["val"], len(self.classes))
+        summary = val.summary()
+        self.epoch, self.batch = self.epoch + 1, 0
+        row = {
+            "epoch": self.epoch,
+            "step": self.global_step,
+            "lr": self.optimizer.param_groups[0]["lr"],
+            "seconds": round(time.perf_counter() - self.epoch_clock[0], 3),
+            **{f"train_{k}": v for k, v in train.items()},
+            **{f"val_{k}": v for k, v in summary.items()},
+            "val_per_class_accuracy": val.per_class_accuracy(),
+        }
+        self.schedule.observe(row[self.config.monitor], not self.config.monitor.endswith("loss"))
+        if self.world.is_main:
+            self.run.append_metrics(row)
+            if self.tensorboard:
+                self.tensorboard.log(row)
+        for callback in self.callbacks:
+            callback.on_epoch_end(self, row)
+        self.save_checkpoint()
+        console.print(
+            f"epoch {self.epoch:>3}/{self.config.epochs}  lr {row['lr']:.3g}  "
+            f"train loss {train['loss']:.4f} acc {train['accuracy']:.4f}  "
+            f"val loss {summary['loss']:.4f} acc {summary['accuracy']:.4f}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
-    def save_checkpoint(self, epoch: int) -> None:
-        meta = {"model": self.config.model, "model_args": self.model_args, "epoch": epoch}
-        save_weights(self.model, self.run.weights_path("last"), meta)
+    def request_interrupt(self) -> None:
+        """Ctrl-C: checkpoint and stop after the current step."""
+        self.interrupted = True
+
+    def stop(self, reason: str) -> None:
+        """Ask the loop to stop after this epoch (early stopping calls this)."""
+        self.stop_reason = reason
+
+    # -- checks -------------------------------------------------------------------------------
+
+    def check_finite(self) -> None:
+        """Raise a TrainingError naming the first step whose loss was NaN or infinite."""
+        if not self.pending:
+            return
+        losses = torch.stack([loss.float() for _, loss in self.pending])
+        bad = (~torch.isfinite(losses)).nonzero()
+        if len(bad):
+            step, value = self.pending[int(bad[0, 0])][0], losses[int(bad[0, 0])].item()
+            lr = self.schedule.lr(step - 1, self.epoch)
+            raise TrainingError(
+                f"the loss became {value} at step {step} (epoch {self.epoch + 1}) with learning "
+                f"rate {lr:g}: the learning rate may be too large, try a smaller --lr. "
+                f"{self.resume_hint('The last good checkpoint is kept')}"
+            )
+        self.pending.clear()
+
+    def resume_hint(self, what: str) -> str:
+        if not self.run.state_path("last").exists():
+            return f"{what}; no checkpoint had been written yet in {self.run.checkpoints}"
+        return (
+            f"{what} in {self.run.checkpoints}; resume with: cnnlab train --resume {self.run.path}"
+        )
+
+    def progress_stats(self) -> str:
+        summary = self.train_metrics.summary()
+        started, first_batch = self.epoch_clock
+        images = (self.batch - first_batch) * self.config.batch_size
+        rate = images / max(time.perf_counter() - started, 1e-9)
+        return f"loss {summary['loss']:.4f} acc {summary['accuracy']:.3f} {rate:,.0f} img/s"
+
+    # -- checkpoints and the run folder -------------------------------------------------------
+
+    def weights_meta(self) -> dict[str, Any]:
+        flags = {k: getattr(self.config, k) for k in ("deterministic", "amp", "compile", "device")}
+        flags["channels_last"] = self.config.channels_last
+        meta = provenance(self.config.seed, flags)
+        return {"model": self.config.model, "model_args": self.model_args, **meta}
+
+    def save_checkpoint(self) -> None:
+        self.check_finite()
+        if not self.world.is_main:
+            return
         state = {
             "optimizer": self.optimizer.state_dict(),
-            "epoch": epoch,
+            "schedule": self.schedule.state_dict(),
+            "rng": rng_state(),
+            "epoch": self.epoch,
+            "batch": self.batch,
             "step": self.global_step,
-            "torch_rng": torch.get_rng_state(),
+            "train_metrics": self.train_metrics.state_dict(),
+            "callbacks": [callback.state_dict() for callback in self.callbacks],
         }
-        save_state(state, self.run.state_path("last"))
+        if self.scaler:
+            state["scaler"] = self.scaler.state_dict()
+        if self.ema:
+            state["model"] = weight_tensors(self.model)
+        meta = {**self.weights_meta(), "epoch": self.epoch, "step": self.global_step}
+        tensors = weight_tensors(self.eval_model)
+        save_checkpoint(
+            self.run.checkpoints, tensors, meta, state, keep=self.config.keep_checkpoints
+        )
+
+    def save_best(self) -> None:
+        if self.world.is_main:
+            meta = {**self.weights_meta(), "epoch": self.epoch, "step": self.global_step}
+            save_weights(self.eval_model, self.run.weights_path("best"), meta)
+
+    def restore(self, loaded: Loaded) -> None:
+        """Continue from a checkpoint: weights, optimiser, schedule, RNG and loader position."""
+        state = loaded.state
+        self.model.load_state_dict(state["model"] if self.ema else loaded.tensors)
+        if self.ema:
+            self.ema.model.load_state_dict(loaded.tensors)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        if self.scaler and "scaler" in state:
+            self.scaler.load_state_dict(state["scaler"])
+        for callback, saved in zip(self.callbacks, state["callbacks"], strict=False):
+            callback.load_state_dict(saved)
+        self.train_metrics.load_state_dict(state["train_metrics"])
+        self.epoch, self.batch, self.global_step = state["epoch"], state["batch"], state["step"]
+        set_rng_state(state["rng"])
+
+    def prepare_run_folder(self, resumed: bool) -> None:
+        if not self.world.is_main:
+            return
+        self.run.prepare(
+            self.config, self.preprocess, resumed_epoch=self.epoch if resumed else None
+        )
+        if self.config.tensorboard:
+            purge = self.epoch if resumed else None
+            self.tensorboard = TensorBoardLog(self.run.path / "tb", purge_after=purge)
 
     def finish(self) -> EvalResult:
-        metrics = self.evaluate_split("test")
-        summary = metrics.summary()
-        result = EvalResult(
-            split="test",
-            loss=summary["loss"],
-            accuracy=summary["accuracy"],
-            top5=summary["top5"],
-            count=metrics.count,
-            confusion=metrics.confusion.tolist(),
-            classes=self.classes,
-        )
-        self.run.write_json(self.run.results_path, result.as_dict())
-        plot_confusion(metrics.confusion.numpy(), self.classes, self.run.plots / "confusion.png")
+        metrics = evaluate(self.eval_model, self.loaders["test"], len(self.classes))
+        result = EvalResult.from_metrics("test", metrics, self.classes)
+        for callback in self.callbacks:
+            callback.on_fit_end(self)
+        if self.world.is_main:
+            self.run.write_json(self.run.results_path, result.as_dict())
+            plot_curves(self.run.metrics(), self.run.plots / "curves.png")
+            plot_confusion(
+                np.array(result.confusion), self.classes, self.run.plots / "confusion.png"
+            )
+        if self.tensorboard:
+            self.tensorboard.close()
         return result
 
     def progress(self) -> Progress:
+        """One bar for the whole run: epoch lines print above it, with no blank lines between.
+        Logs (no terminal) get the epoch lines only."""
         return Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -175,9 +387,43 @@ class Trainer:
             TimeRemainingColumn(),
             console=self.console,
             transient=True,
+            disable=not (self.world.is_main and self.console.is_terminal),
         )
 
 
 def fit(config: TrainConfig, *, console: Console | None = None) -> EvalResult:
     """Train ``config.model`` on ``config.data`` into the run folder ``config.out``."""
-    return Trainer(config, console=console).fit()
+    trainer = Trainer(config, console=console)
+    try:
+        return trainer.fit()
+    finally:
+        distributed.leave(trainer.world)
+
+
+def resume(
+    run_path: str | os.PathLike,
+    overrides: dict[str, Any] | None = None,
+    *,
+    console: Console | None = None,
+) -> EvalResult:
+    """Continue the run in ``run_path`` from its newest checkpoint that verifies.
+
+    ``overrides`` replace stored config fields (``{"epochs": 20}`` trains longer).
+    """
+    run = RunFolder.open(run_path)
+    values = {**dataclasses.asdict(run.config()), **(overrides or {}), "out": str(run.path)}
+    config = TrainConfig.from_dict(values)
+    trainer = Trainer(config, console=console)
+    try:
+        loaded = load_newest(run.checkpoints, trainer.console)
+        trainer.restore(loaded)
+        trainer.console.print(
+            f"resuming {run.path} from {loaded.path.name}: epoch {trainer.epoch + 1}, "
+            f"batch {trainer.batch}, step {trainer.global_step}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return trainer.fit(resumed=True)
+    finally:
+        distributed.leave(trainer.world)
