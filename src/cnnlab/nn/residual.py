@@ -63,10 +63,10 @@ class _ResidualBlock(nn.Module):
     ) -> None:
         if not residual and downsample is not None:
             raise ModelError("a plain block (residual=False) cannot have a downsample shortcut")
-        self.downsample = downsample
-        self.residual = residual
         self.se = SqueezeExcitation(out_channels, se) if se else None
         self.stochastic_depth = StochasticDepth(sd) if sd < 1.0 else None
+        self.downsample = downsample  # registered after ``se``, the order timm's files use
+        self.residual = residual
 
     def _join(self, branch: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         if self.se is not None:
