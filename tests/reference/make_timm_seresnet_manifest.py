@@ -32,7 +32,8 @@ def render(manifest: dict) -> str:
     for i, (name, row) in enumerate(manifest["models"].items()):
         entries = ",\n".join(f"  {json.dumps(entry)}" for entry in row["state_dict"])
         comma = "," if i < len(manifest["models"]) - 1 else ""
-        lines.append(f'"{name}": {{"params": {row["params"]}, "state_dict": [\n{entries}\n]}}{comma}')
+        head = f'"{name}": {{"params": {row["params"]}, "state_dict": ['
+        lines.append(f"{head}\n{entries}\n]}}{comma}")
     lines += ["}", "}"]
     return "\n".join(lines) + "\n"
 
