@@ -47,7 +47,7 @@ def test_registry_row_and_parameter_count(name):
 def test_multiply_adds_at_the_default_input(name):
     info = models.get_model_info(name)
     with torch.device("meta"):
-        model = models.create(name)
+        model = models.create(name).eval()  # training skips dropped stochastic-depth blocks
     with FlopCounterMode(display=False) as counter:
         model(torch.empty(1, *info.input_shape, device="meta"))
     macs = counter.get_total_flops() / 2

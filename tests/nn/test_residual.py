@@ -74,15 +74,23 @@ def test_options_add_squeeze_excitation_and_stochastic_depth():
     assert block(x).shape == x.shape
     with pytest.raises(ModelError, match="plain block"):
         BasicBlock(16, 32, 2, projection_shortcut(16, 32, 2), residual=False)
+    with pytest.raises(ModelError, match="stochastic depth \\(got survival_prob=0.5\\)"):
+        BasicBlock(16, 16, residual=False, survival_prob=0.5)
 
 
-def test_stochastic_depth_block_in_training_is_sometimes_just_the_shortcut():
+def test_a_dropped_block_is_the_shortcut_and_its_branch_is_not_computed():
     torch.manual_seed(0)
     block = BasicBlock(8, 8, survival_prob=0.5).train()
+    calls = []
+    block.conv1.register_forward_hook(lambda *_: calls.append(1))
     x = torch.rand(2, 8, 4, 4)
-    outputs = [block(x) for _ in range(40)]
-    dropped = sum(torch.equal(y, x) for y in outputs)  # ReLU(0 + x) = x for x >= 0
-    assert 8 < dropped < 32
+    dropped = sum(torch.equal(block(x), x) for _ in range(400))  # ReLU(x) = x for x >= 0
+    assert dropped + len(calls) == 400  # the branch ran exactly on the kept passes
+    assert dropped == pytest.approx(200, abs=40)  # binomial(400, 0.5): sd 10
+    block.eval()
+    with torch.no_grad():
+        expected = torch.relu(0.5 * block.branch(x) + x)  # test time: p * F(x) + x
+    assert torch.allclose(block(x), expected)
 
 
 def test_preactivation_block_projects_the_activated_input_when_the_shape_changes():

@@ -36,6 +36,15 @@ def test_batch_mode_keeps_or_drops_the_whole_batch_at_the_survival_rate():
     assert kept / 4000 == pytest.approx(0.7, abs=0.025)
 
 
+def test_a_coin_drawn_by_the_caller_is_honoured():
+    drop = StochasticDepth(0.5, scale_at="train").train()
+    x = torch.ones(2, 3)
+    assert torch.equal(drop(x, survived=True), 2 * x)
+    assert torch.equal(drop(x, survived=False), 0 * x)
+    assert StochasticDepth(0.5, mode="row").train().draw() is None
+    assert drop.eval().draw() is None
+
+
 def test_row_mode_draws_per_sample_and_train_scaling_keeps_the_mean():
     torch.manual_seed(0)
     drop = StochasticDepth(0.6, mode="row", scale_at="train").train()

@@ -56,26 +56,36 @@ class ZeroPadShortcut(nn.Module):
 
 
 class _ResidualBlock(nn.Module):
-    """What every post-activation block shares: the join of branch and shortcut."""
+    """What every post-activation block shares: ``ReLU(branch(x) + shortcut(x))``."""
 
     def _options(
         self, out_channels: int, downsample: nn.Module | None, residual: bool, se: int, sd: float
     ) -> None:
-        if not residual and downsample is not None:
-            raise ModelError("a plain block (residual=False) cannot have a downsample shortcut")
+        if not residual and (downsample is not None or sd < 1.0):
+            raise ModelError(
+                "a plain block (residual=False) has no shortcut: it cannot take a downsample "
+                f"module or stochastic depth (got survival_prob={sd})"
+            )
         self.se = SqueezeExcitation(out_channels, se) if se else None
         self.stochastic_depth = StochasticDepth(sd) if sd < 1.0 else None
         self.downsample = downsample  # registered after ``se``, the order timm's files use
         self.residual = residual
 
-    def _join(self, branch: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        survived = None if self.stochastic_depth is None else self.stochastic_depth.draw()
+        if survived is False:  # a dropped block is the identity: skip its branch entirely
+            return self.relu(self._shortcut(x))
+        branch = self.branch(x)
         if self.se is not None:
             branch = self.se(branch)
         if self.stochastic_depth is not None:
-            branch = self.stochastic_depth(branch)
+            branch = self.stochastic_depth(branch, survived)
         if self.residual:
-            branch = branch + (x if self.downsample is None else self.downsample(x))
+            branch = branch + self._shortcut(x)
         return self.relu(branch)
+
+    def _shortcut(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.downsample is None else self.downsample(x)
 
 
 class BasicBlock(_ResidualBlock):
@@ -102,10 +112,9 @@ class BasicBlock(_ResidualBlock):
         self.bn2 = nn.BatchNorm2d(channels)
         self._options(channels, downsample, residual, se_reduction, survival_prob)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def branch(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))  # (N, C, H/s, W/s)
-        out = self.bn2(self.conv2(out))  # (N, C, H/s, W/s)
-        return self._join(out, x)
+        return self.bn2(self.conv2(out))  # (N, C, H/s, W/s)
 
 
 class Bottleneck(_ResidualBlock):
@@ -144,11 +153,10 @@ class Bottleneck(_ResidualBlock):
         self.relu = nn.ReLU(inplace=True)
         self._options(out_channels, downsample, residual, se_reduction, survival_prob)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def branch(self, x: torch.Tensor) -> torch.Tensor:
         out = self.relu(self.bn1(self.conv1(x)))  # (N, width, H, W)
         out = self.relu(self.bn2(self.conv2(out)))  # (N, width, H/s, W/s)
-        out = self.bn3(self.conv3(out))  # (N, 4 * channels, H/s, W/s)
-        return self._join(out, x)
+        return self.bn3(self.conv3(out))  # (N, 4 * channels, H/s, W/s)
 
 
 class PreActBasicBlock(nn.Module):

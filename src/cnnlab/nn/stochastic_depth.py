@@ -53,13 +53,29 @@ class StochasticDepth(nn.Module):
             raise ModelError(f"stochastic depth scale_at must be one of {SCALES}, got {scale_at!r}")
         self.survival_prob, self.mode, self.scale_at = survival_prob, mode, scale_at
 
-    def forward(self, branch: torch.Tensor) -> torch.Tensor:
+    def draw(self) -> bool | None:
+        """The batch-mode coin for this training pass (None where there is no coin).
+
+        A residual block draws first and, when it comes up "dropped", skips
+        computing its branch: that is where the paper's training-time saving comes
+        from. The coin is drawn on the CPU, so no device synchronisation is needed.
+        """
+        if not self.training or self.mode != "batch" or self.survival_prob == 1.0:
+            return None
+        return bool(torch.rand(()) < self.survival_prob)
+
+    def forward(self, branch: torch.Tensor, survived: bool | None = None) -> torch.Tensor:
+        """Apply the drop; ``survived`` is a batch-mode coin the caller already drew."""
         p = self.survival_prob
         if not self.training:
             return branch * p if self.scale_at == "test" else branch
         if p == 1.0:
             return branch
-        shape = (branch.shape[0],) + (1,) * (branch.ndim - 1) if self.mode == "row" else ()
+        if self.mode == "batch":
+            survived = self.draw() if survived is None else survived
+            keep = (1.0 / p if self.scale_at == "train" else 1.0) if survived else 0.0
+            return branch * keep
+        shape = (branch.shape[0],) + (1,) * (branch.ndim - 1)
         keep = torch.empty(shape, dtype=branch.dtype, device=branch.device).bernoulli_(p)
         if self.scale_at == "train":
             keep = keep / p
