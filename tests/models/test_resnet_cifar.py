@@ -91,6 +91,18 @@ def test_resnet110_with_stochastic_depth_follows_huang_et_al():
         assert not torch.equal(first, model(x))  # a different short network each pass
 
 
+def test_stochastic_depth_network_trains_whether_blocks_drop_or_not():
+    torch.manual_seed(0)
+    model = models.create("resnet20", survival_prob_last=0.2).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, y = torch.randn(4, 3, 16, 16), torch.tensor([0, 1, 2, 3])
+    for _ in range(6):  # with p_L = 0.2 some blocks drop on every pass
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        assert model.conv1.weight.grad is not None
+        opt.step()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -74,7 +74,7 @@ class _ResidualBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         survived = None if self.stochastic_depth is None else self.stochastic_depth.draw()
         if survived is False:  # a dropped block is the identity: skip its branch entirely
-            return self.relu(self._shortcut(x))
+            return F.relu(self._shortcut(x))  # not in place: x may be needed for backward
         branch = self.branch(x)
         if self.se is not None:
             branch = self.se(branch)
