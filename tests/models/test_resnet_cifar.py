@@ -7,8 +7,7 @@ from cnnlab import models
 from cnnlab.errors import ModelError
 from cnnlab.nn.residual import ZeroPadShortcut
 from cnnlab.nn.stochastic_depth import StochasticDepth
-
-DEPTHS = [20, 32, 44, 56, 110]
+from conftest import run_cli
 
 
 def count(model: torch.nn.Module) -> int:
@@ -114,3 +113,13 @@ def test_stochastic_depth_network_trains_whether_blocks_drop_or_not():
 def test_bad_options_say_what_was_given(kwargs, message):
     with pytest.raises(ModelError, match=message):
         models.create("resnet20", **kwargs)
+
+
+def test_cli_lists_each_resnet_beside_its_plain_twin():
+    result = run_cli("models", "--family", "resnet_cifar")
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if "resnet_cifar" in line]
+    names = [row.split("│")[1].strip() for row in rows]
+    assert names[:2] == ["resnet20", "plain20"] and "resnet110_stochastic_depth" in names
+    assert all("269,722" in row for row in rows[:2])
+    assert "Stochastic Depth" in rows[-1] and "1,727,962" in rows[-1]
