@@ -4,9 +4,9 @@ One class builds them all; the table below holds each variant's block type, bloc
 per stage, cardinality and group width, the paper and the exact parameter count at
 1000 classes (equal to torchvision's, whose state_dict names these models share):
 
-====================  ==========  =============  ==========
+====================  ==========  =============  ===========
 name                  block       layers         params
-====================  ==========  =============  ==========
+====================  ==========  =============  ===========
 resnet18              basic       2, 2, 2, 2     11,689,512
 resnet34              basic       3, 4, 6, 3     21,797,672
 resnet50              bottleneck  3, 4, 6, 3     25,557,032
@@ -16,10 +16,12 @@ resnext50_32x4d       bottleneck  3, 4, 6, 3     25,028,904
 resnext101_32x8d      bottleneck  3, 4, 23, 3    88,791,336
 wide_resnet50_2       bottleneck  3, 4, 6, 3     68,883,240
 wide_resnet101_2      bottleneck  3, 4, 23, 3    126,886,696
-====================  ==========  =============  ==========
+====================  ==========  =============  ===========
 
-``survival_prob_last < 1`` adds stochastic depth (linear decay to that value over
-all blocks); ``se_reduction`` adds squeeze-and-excitation (see ``senet.py``).
+A downsampling bottleneck strides on its 3x3 convolution, as torchvision's weights
+expect. ``survival_prob_last < 1`` adds stochastic depth (linear decay to that value
+over all blocks; the paper's batch mode, branch scaled by ``p`` at test time);
+``se_reduction`` adds squeeze-and-excitation (see ``senet.py``).
 """
 
 from __future__ import annotations
