@@ -1,11 +1,15 @@
 """Layers PyTorch lacks, used by cnnlab's models and offered to users."""
 
 from cnnlab.nn.convolutionize import FullyConvolutional, convolutionize
+from cnnlab.nn.dense import DenseBlock, DenseLayer, Transition
 from cnnlab.nn.fire import Fire
 from cnnlab.nn.inception import ConvBlock, Inception, InceptionAux
 from cnnlab.nn.locally_connected import LocallyConnected2d
 from cnnlab.nn.lrn import LocalResponseNorm
 from cnnlab.nn.maxout import Maxout
+from cnnlab.nn.residual import BasicBlock, Bottleneck, PreActBasicBlock, ZeroPadShortcut
+from cnnlab.nn.squeeze_excitation import SqueezeExcitation
+from cnnlab.nn.stochastic_depth import StochasticDepth, linear_survival_probabilities
 from cnnlab.nn.tf_padding import (
     TFAvgPool2d,
     TFConv2d,
@@ -15,6 +19,16 @@ from cnnlab.nn.tf_padding import (
 )
 
 __all__ = [
+    "BasicBlock",
+    "Bottleneck",
+    "DenseBlock",
+    "DenseLayer",
+    "PreActBasicBlock",
+    "SqueezeExcitation",
+    "StochasticDepth",
+    "Transition",
+    "ZeroPadShortcut",
+    "linear_survival_probabilities",
     "ConvBlock",
     "Fire",
     "FullyConvolutional",
