@@ -8,6 +8,7 @@ from cnnlab.models import (  # noqa: F401  (each module registers its models)
     lenet,
     resnet,
     resnet_cifar,
+    smallcnn,
     senet,
     squeezenet,
     vgg,
