@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 TORCH := torch==2.13.0
 DATA ?= ../shared/datasets
 
-.PHONY: setup demo test test-all lint bench clean
+.PHONY: setup browser demo test test-all lint bench clean
 
 setup: $(STAMP)
 
@@ -21,10 +21,16 @@ demo: $(STAMP)
 	$(VENV)/bin/cnnlab train --config recipes/lenet5-digits.toml
 	$(VENV)/bin/cnnlab eval runs/demo-lenet5
 
-test: $(STAMP)
+# The report test opens pages in a real headless Chromium (Debian's package).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: the browser test of the report page will be skipped"; }
+
+test: $(STAMP) browser
 	$(PY) -m pytest -q -m "not slow"
 
-test-all: $(STAMP)
+test-all: $(STAMP) browser
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
