@@ -4,6 +4,7 @@ from dataclasses import replace
 import pytest
 import torch
 from fakes import fake_mnist
+from http_mirror import serve_files
 
 from cnnlab import data
 from cnnlab.data.download import md5_of
@@ -12,6 +13,12 @@ from cnnlab.errors import DataError
 
 def md5(raw: bytes) -> str:
     return hashlib.md5(raw).hexdigest()
+
+
+@pytest.fixture
+def file_server():
+    with serve_files() as server:
+        yield server
 
 
 @pytest.fixture

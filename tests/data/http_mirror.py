@@ -10,9 +10,8 @@ from __future__ import annotations
 import http.server
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-import pytest
 
 
 @dataclass
@@ -52,13 +51,16 @@ def _handler(server: FileServer) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def file_server() -> Iterator[FileServer]:
+@contextmanager
+def serve_files() -> Iterator[FileServer]:
+    """A server in a thread for the ``with`` block; put the files in its ``files``."""
     state = FileServer("")
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
