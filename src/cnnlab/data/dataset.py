@@ -66,8 +66,8 @@ def stratified_split(dataset: Dataset, fraction: float, seed: int) -> tuple[Data
         smallest = int(counts.argmin())
         raise DataError(
             f"dataset {dataset.name!r}: cannot hold out {fraction:g} of {len(dataset)} images "
-            f"with every class on both sides; class {dataset.classes[smallest]!r} has "
-            f"{int(counts[smallest])} image(s) ({exc})"
+            f"with each of the {dataset.num_classes} classes on both sides (the smallest, "
+            f"{dataset.classes[smallest]!r}, has {int(counts[smallest])} image(s)): {exc}"
         ) from None
     return dataset.subset(np.sort(keep)), dataset.subset(np.sort(held_out))
 
