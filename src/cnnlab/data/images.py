@@ -41,7 +41,7 @@ def image_header(path: Path) -> tuple[tuple[int, int], str] | BadImage:
         size = path.stat().st_size if path.exists() else 0
         return BadImage(path, f"expected an image file, found {size:,} bytes Pillow cannot read")
     except Image.DecompressionBombError as exc:
-        return BadImage(path, f"expected an image of at most {MAX_PIXELS:,} pixels ({exc})")
+        return BadImage(path, f"expected an image of at most {MAX_PIXELS:,} pixels, found ({exc})")
     except Exception as exc:  # Pillow's format plugins raise many types on corrupt headers
         return BadImage(path, f"expected a readable image, found an error ({exc!r:.200})")
     if width * height > MAX_PIXELS:
