@@ -76,14 +76,17 @@ def download(
 def fetch(remote: RemoteFile, mirrors: tuple[str, ...], target: Path, console: Console) -> Path:
     """Try each mirror in turn until one delivers ``remote`` with its checksum."""
     failures = []
-    for base in mirrors:
+    for position, base in enumerate(mirrors, start=1):
         url = base + remote.name
         try:
             atomic_write(target, lambda tmp, url=url: _fetch_to(url, tmp, remote.md5, console))
             return target
         except MirrorFailed as exc:
             failures.append(f"{url}: {exc}")
-            console.print(f"{url}: {exc}; trying the next mirror", markup=False, highlight=False)
+            if position < len(mirrors):
+                console.print(
+                    f"{url}: {exc}; trying the next mirror", markup=False, highlight=False
+                )
     tried = "; ".join(failures) if failures else "no mirrors are listed"
     raise DataError(
         f"{target}: could not download {remote.name} with md5 {remote.md5} from any mirror "
