@@ -51,11 +51,15 @@ def svhn_mat_bytes(count: int = 20, seed: int = 0, labels: np.ndarray | None = N
     return buffer.getvalue()
 
 
-def png_bytes(size: tuple[int, int] = (12, 10), mode: str = "RGB", seed: int = 0) -> bytes:
-    rng = np.random.default_rng(seed)
-    shape = (size[1], size[0], 3) if mode == "RGB" else (size[1], size[0])
+def png_bytes(
+    size: tuple[int, int] = (12, 10), mode: str = "RGB", seed: int = 0, array=None
+) -> bytes:
+    """A PNG of random pixels of ``size`` (W, H), or of ``array`` (H, W[, 3]) uint8."""
+    if array is None:
+        shape = (size[1], size[0], 3) if mode == "RGB" else (size[1], size[0])
+        array = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode).save(buffer, "PNG")
+    Image.fromarray(array).save(buffer, "PNG")
     return buffer.getvalue()
 
 
