@@ -113,6 +113,16 @@ def decode(folder: ClassFolder, on_bad_image: str, size: tuple[int, int] | None 
 def _decode_cached(
     folder: ClassFolder, fingerprint: tuple, on_bad_image: str, size: tuple[int, int] | None
 ) -> Dataset:
+    return decode_folder(folder, on_bad_image, size)
+
+
+def decode_folder(
+    folder: ClassFolder,
+    on_bad_image: str = "fail",
+    size: tuple[int, int] | None = None,
+    num_workers: int | None = None,
+) -> Dataset:
+    """Decode every image of ``folder`` (in worker processes unless it is small)."""
     headers = {path: image_header(path) for path, _ in folder.samples}
     bad = [h for h in headers.values() if isinstance(h, BadImage)]
     good = [
@@ -126,7 +136,7 @@ def _decode_cached(
     loader = torch.utils.data.DataLoader(
         ImageFiles(good, "L" if grey else "RGB", size),
         batch_size=64,
-        num_workers=default_workers(len(good)),
+        num_workers=default_workers(len(good)) if num_workers is None else num_workers,
         collate_fn=collate,
     )
     for batch in loader:
