@@ -1,5 +1,10 @@
 """Image folders: layout, decoding, every kind of bad file, and the streaming loader."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -157,3 +162,47 @@ def test_image_folder_loader_fails_on_a_bad_file_by_default(tmp_path):
     loader = data.ImageFolderLoader(root, 4, size=8, mean=[0.0] * 3, std=[1.0] * 3, num_workers=0)
     with pytest.raises(DataError, match=r"empty.jpg: expected an image file, found 0 bytes"):
         list(loader)
+
+
+BAD_FILES = {
+    "notes.txt": (lambda: b"not an image\n", "expected an image file, found 13 bytes"),
+    "empty.png": (lambda: b"", "expected an image file, found 0 bytes"),
+    "corrupt.jpg": (
+        lambda: jpeg_bytes()[:200] + bytes(len(jpeg_bytes()) - 200),
+        "expected a complete image, found corrupt data",
+    ),
+    "truncated.png": (
+        lambda: png_bytes((64, 64))[: len(png_bytes((64, 64))) // 2],
+        "expected a complete image, found corrupt data",
+    ),
+    "huge.png": (png_bomb, "expected an image of at most 64,000,000 pixels, found"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_one_bad_file_is_named_with_what_was_expected(tmp_path, name):
+    make, expected = BAD_FILES[name]
+    root = image_folder(tmp_path / "pics", classes=2, per_class=5)
+    (root / "class1" / name).write_bytes(make())
+    with pytest.raises(DataError) as caught:
+        data.load(f"folder:{root}")
+    assert f"{root / 'class1' / name}: {expected}" in str(caught.value)
+
+
+def test_a_20000_by_20000_png_is_refused_without_decoding_it(tmp_path):
+    """Peak memory of a fresh process stays far below the 400 MB the pixels would take."""
+    path = tmp_path / "huge.png"
+    path.write_bytes(png_bomb())
+    script = (
+        "import resource, sys; from pathlib import Path; "
+        "from cnnlab.data.images import decode_image; "
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
+        f"bad = decode_image(Path({str(path)!r}), 'L', (32, 32)); "
+        "grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before; "
+        "print(grown, bad)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(data.__file__).parents[2])}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    grown_kib, message = out.stdout.split(" ", 1)
+    assert int(grown_kib) < 50_000, out.stdout  # KiB
+    assert "20000x20000 = 400,000,000" in message or "400000000 pixels" in message
