@@ -206,3 +206,25 @@ def test_a_20000_by_20000_png_is_refused_without_decoding_it(tmp_path):
     grown_kib, message = out.stdout.split(" ", 1)
     assert int(grown_kib) < 50_000, out.stdout  # KiB
     assert "20000x20000 = 400,000,000" in message or "400000000 pixels" in message
+
+
+def test_every_image_mode_is_converted_to_rgb(tmp_path):
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (10, 12, 3), dtype=np.uint8)
+    root = tmp_path / "modes"
+    pictures = {
+        "rgba.png": Image.fromarray(pixels).convert("RGBA"),
+        "palette.png": Image.fromarray(pixels).convert("P"),
+        "cmyk.jpg": Image.fromarray(pixels).convert("CMYK"),
+        "grey.png": Image.fromarray(pixels).convert("L"),
+        "bits.png": Image.fromarray(pixels).convert("1"),
+    }
+    for c in ("a", "b"):
+        (root / c).mkdir(parents=True)
+        for name, picture in pictures.items():
+            picture.save(root / c / name)
+    dataset = data.load_folder(root)
+    images = torch.cat([dataset["train"].images, dataset["test"].images])
+    assert images.shape == (10, 3, 10, 12)
+    grey = np.array(Image.open(root / "a" / "grey.png"))
+    assert any(torch.equal(img, torch.from_numpy(grey).expand(3, -1, -1)) for img in images)
