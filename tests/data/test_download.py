@@ -109,3 +109,9 @@ def test_every_catalogue_entry_is_complete():
     assert len(data.catalogue_entry("cifar100-coarse").classes) == 20
     assert len(data.catalogue_entry("emnist-balanced").classes) == 47
     assert torch.tensor(data.catalogue_entry("svhn-extra").split_sizes["train"]) == 604_388
+
+
+def test_a_data_folder_that_is_a_file_is_reported(tmp_path, file_server, fake_entry):
+    (tmp_path / "mnist").write_text("a file where the folder should be")
+    with pytest.raises(DataError, match=r"mnist/train-images-idx3-ubyte.gz: cannot write the"):
+        data.download(fake_entry, tmp_path, mirrors=[file_server.mirror("good")])

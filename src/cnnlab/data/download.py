@@ -81,6 +81,8 @@ def fetch(remote: RemoteFile, mirrors: tuple[str, ...], target: Path, console: C
         try:
             atomic_write(target, lambda tmp, url=url: _fetch_to(url, tmp, remote.md5, console))
             return target
+        except OSError as exc:  # the folder, not the mirror: no use trying another
+            raise DataError(f"{target}: cannot write the download ({exc.strerror or exc})") from exc
         except MirrorFailed as exc:
             failures.append(f"{url}: {exc}")
             if position < len(mirrors):
