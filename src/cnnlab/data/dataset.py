@@ -57,7 +57,34 @@ def stratified_split(dataset: Dataset, fraction: float, seed: int) -> tuple[Data
     if not 0.0 < fraction < 1.0:
         raise DataError(f"split fraction must be strictly between 0 and 1, found {fraction}")
     indices = np.arange(len(dataset))
-    keep, held_out = train_test_split(
-        indices, test_size=fraction, random_state=seed, stratify=dataset.labels.numpy()
-    )
+    try:
+        keep, held_out = train_test_split(
+            indices, test_size=fraction, random_state=seed, stratify=dataset.labels.numpy()
+        )
+    except ValueError as exc:  # a class too small to appear on both sides
+        counts = torch.bincount(dataset.labels, minlength=dataset.num_classes)
+        smallest = int(counts.argmin())
+        raise DataError(
+            f"dataset {dataset.name!r}: cannot hold out {fraction:g} of {len(dataset)} images "
+            f"with each of the {dataset.num_classes} classes on both sides (the smallest, "
+            f"{dataset.classes[smallest]!r}, has {int(counts[smallest])} image(s)): {exc}"
+        ) from None
     return dataset.subset(np.sort(keep)), dataset.subset(np.sort(held_out))
+
+
+def per_class_subset(dataset: Dataset, k: int, seed: int) -> Dataset:
+    """``k`` images of every class, drawn reproducibly from ``seed`` (few-shot training)."""
+    if k < 1:
+        raise DataError(f"per_class must be at least 1, found {k}")
+    counts = torch.bincount(dataset.labels, minlength=dataset.num_classes)
+    if int(counts.min()) < k:
+        smallest = int(counts.argmin())
+        raise DataError(
+            f"dataset {dataset.name!r}: expected at least {k} image(s) of every class for "
+            f"per_class={k}, found {int(counts[smallest])} of class "
+            f"{dataset.classes[smallest]!r}"
+        )
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(dataset), generator=generator)
+    chosen = [order[dataset.labels[order] == c][:k] for c in range(dataset.num_classes)]
+    return dataset.subset(torch.cat(chosen).sort().values)

@@ -1,42 +1,123 @@
-"""MNIST (LeCun, Cortes, Burges) from its four IDX files in ``<data_dir>/mnist/``."""
+"""MNIST and the datasets stored like it (Fashion-MNIST, KMNIST, EMNIST) in IDX files.
+
+MNIST, Fashion-MNIST and KMNIST are four IDX files each in ``<data_dir>/<folder>/``,
+gzip-compressed as the mirrors serve them or already decompressed (the name without
+``.gz``). EMNIST comes as one zip of IDX files; the two files a split needs are taken
+out of it on first use. Local files are checked by their headers and sizes; downloads
+by checksum (:mod:`cnnlab.data.download`).
+"""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import torch
 
+from cnnlab.atomic import atomic_write
+from cnnlab.data.catalogue import MNIST_FILES, CatalogueEntry, catalogue_entry
 from cnnlab.data.dataset import Dataset
 from cnnlab.data.idx import read_idx
 from cnnlab.data.registry import register_dataset
 from cnnlab.errors import DataError
 
-MNIST_FILES = {
-    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
-}
+SPLIT_FILES = dict(zip(("train", "test"), MNIST_FILES, strict=True))
+EMNIST_MEMBER = "gzip/emnist-{variant}-{split}-{kind}-idx{dims}-ubyte.gz"
 
 
-def read_idx_pair(folder: Path, images_name: str, labels_name: str, name: str) -> Dataset:
-    """Images and labels from two IDX files, checked to agree in count."""
-    images, labels = read_idx(folder / images_name), read_idx(folder / labels_name)
+def find_file(entry: CatalogueEntry, root: Path, name: str) -> Path:
+    """``root/<folder>/name``, or its decompressed twin; a DataError saying how to get it."""
+    folder = root / entry.folder
+    for candidate in (folder / name, folder / name.removesuffix(".gz")):
+        if candidate.is_file():
+            return candidate
+    raise DataError(
+        f"{folder / name}: file not found (expected {entry.name}'s files in {folder}); "
+        f"download them with: cnnlab data get {entry.name} --data-dir {root}"
+    )
+
+
+def read_idx_pair(
+    images_path: Path, labels_path: Path, name: str, classes: list[str], first_label: int = 0
+) -> Dataset:
+    """Images and labels from two IDX files, checked to agree in count and label range."""
+    images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3 or labels.ndim != 1:
         raise DataError(
-            f"{folder}: expected images of 3 dimensions and labels of 1, "
+            f"{images_path.parent}: expected images of 3 dimensions and labels of 1, "
             f"found {images.ndim} and {labels.ndim}"
         )
     if len(images) != len(labels):
         raise DataError(
-            f"{folder / labels_name}: expected {len(images):,} labels (one per image in "
-            f"{images_name}), found {len(labels):,}"
+            f"{labels_path}: expected {len(images):,} labels (one per image in "
+            f"{images_path.name}), found {len(labels):,}"
         )
+    targets = labels.astype(np.int64) - first_label
+    check_labels(labels_path, targets, len(classes), first_label)
     tensor = torch.from_numpy(images.copy()).unsqueeze(1)
-    return Dataset(
-        name, tensor, torch.from_numpy(labels.astype("int64")), [str(d) for d in range(10)]
-    )
+    return Dataset(name, tensor, torch.from_numpy(targets), classes)
 
 
-@register_dataset("mnist")
-def build_mnist(data_dir: Path, seed: int) -> dict[str, Dataset]:
-    folder = data_dir / "mnist"
-    return {split: read_idx_pair(folder, *files, "mnist") for split, files in MNIST_FILES.items()}
+def check_labels(path: Path, labels: np.ndarray, num_classes: int, first: int = 0) -> None:
+    bad = np.flatnonzero((labels < 0) | (labels >= num_classes))
+    if len(bad):
+        raise DataError(
+            f"{path}: expected labels {first}..{num_classes - 1 + first}, found "
+            f"{int(labels[bad[0]]) + first} at item {int(bad[0])} ({len(bad):,} out of range)"
+        )
+
+
+def build_idx_dataset(name: str, root: Path) -> dict[str, Dataset]:
+    entry = catalogue_entry(name)
+    classes = list(entry.classes)
+    return {
+        split: read_idx_pair(
+            find_file(entry, root, images), find_file(entry, root, labels), name, classes
+        )
+        for split, (images, labels) in SPLIT_FILES.items()
+    }
+
+
+for _name in ("mnist", "fashion-mnist", "kmnist"):
+    register_dataset(_name)(lambda root, seed, name=_name: build_idx_dataset(name, root))
+
+
+def build_emnist(name: str, root: Path) -> dict[str, Dataset]:
+    """EMNIST's images are stored transposed; letters are labelled 1..26."""
+    entry = catalogue_entry(name)
+    variant = name.removeprefix("emnist-")
+    splits = {}
+    for split in ("train", "test"):
+        images, labels = (
+            emnist_file(entry, root, EMNIST_MEMBER.format(**fields))
+            for fields in (
+                {"variant": variant, "split": split, "kind": "images", "dims": 3},
+                {"variant": variant, "split": split, "kind": "labels", "dims": 1},
+            )
+        )
+        first = 1 if variant == "letters" else 0
+        dataset = read_idx_pair(images, labels, name, list(entry.classes), first_label=first)
+        dataset.images = dataset.images.transpose(2, 3).contiguous()
+        splits[split] = dataset
+    return splits
+
+
+def emnist_file(entry: CatalogueEntry, root: Path, member: str) -> Path:
+    """One IDX file of EMNIST's zip, taken out of the zip into the folder on first use."""
+    target = root / entry.folder / Path(member).name
+    if target.is_file():
+        return target
+    archive = find_file(entry, root, entry.files[0].name)
+    try:
+        with zipfile.ZipFile(archive) as zipped, zipped.open(member) as source:
+            atomic_write(target, lambda tmp: tmp.write_bytes(source.read()))
+    except KeyError:
+        raise DataError(f"{archive}: expected a member {member}, found none") from None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(f"{archive}: not a readable zip file ({exc})") from exc
+    return target
+
+
+for _name in ("emnist-balanced", "emnist-letters"):
+    register_dataset(_name)(lambda root, seed, name=_name: build_emnist(name, root))

@@ -1,8 +1,10 @@
-"""The dataset catalogue: ``load(name, split=...)`` for every registered dataset.
+"""``load(name, split=...)`` for every registered dataset and for image folders.
 
 A builder returns the dataset's official ``train`` and ``test`` splits; ``load``
 carves the validation split out of ``train`` (stratified, from ``seed``) so every
-dataset gets the same train/val/test protocol.
+dataset gets the same train/val/test protocol, then optionally keeps ``per_class``
+images of each class of the training split (few-shot). ``folder:PATH`` (or
+``folder`` with ``data_dir=PATH``) names a folder of images, one sub-folder per class.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from cnnlab.data.dataset import Dataset, stratified_split
+from cnnlab.data.dataset import Dataset, per_class_subset, stratified_split
+from cnnlab.data.folder import load_folder
 from cnnlab.errors import DataError, UnknownNameError
 
 Builder = Callable[[Path, int], dict[str, Dataset]]
 _BUILDERS: dict[str, Builder] = {}
 SPLITS = ("train", "val", "test")
+FOLDER = "folder"  # "folder:PATH", or "folder" with data_dir=PATH
 
 
 def register_dataset(name: str) -> Callable[[Builder], Builder]:
@@ -31,6 +35,10 @@ def register_dataset(name: str) -> Callable[[Builder], Builder]:
 
 def dataset_names() -> list[str]:
     return sorted(_BUILDERS)
+
+
+def is_folder(name: str) -> bool:
+    return name == FOLDER or name.startswith(FOLDER + ":")
 
 
 def default_data_dir() -> Path:
@@ -48,15 +56,32 @@ def load(
     data_dir: str | os.PathLike | None = None,
     seed: int = 0,
     val_split: float = 0.1,
+    per_class: int = 0,
+    on_bad_image: str = "fail",
+    image_size: int | tuple[int, int] | None = None,
 ) -> Dataset:
-    """Load one split (``train``, ``val`` or ``test``) of dataset ``name`` into memory."""
-    if name not in _BUILDERS:
-        raise UnknownNameError("dataset", name, _BUILDERS)
+    """Load one split (``train``, ``val`` or ``test``) of dataset ``name`` into memory.
+
+    ``per_class``: keep that many images of each class in the training split (0: all).
+    ``on_bad_image`` and ``image_size`` concern image folders: skip or fail on files
+    that cannot be decoded; the (H, W) every image is resized to (default: the most
+    common size).
+    """
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}: expected one of {', '.join(SPLITS)}")
-    root = Path(data_dir) if data_dir is not None else default_data_dir()
-    official = _BUILDERS[name](root, seed)
+    if is_folder(name):
+        path = name.partition(":")[2] or data_dir
+        if not path:
+            raise DataError("dataset 'folder' needs a path: folder:PATH or data_dir=PATH")
+        official = load_folder(path, seed=seed, on_bad_image=on_bad_image, image_size=image_size)
+    elif name in _BUILDERS:
+        root = Path(data_dir) if data_dir is not None else default_data_dir()
+        official = _BUILDERS[name](root, seed)
+    else:
+        raise UnknownNameError("dataset", name, [*_BUILDERS, "folder:PATH"])
     if split == "test":
         return official["test"]
     train, val = stratified_split(official["train"], val_split, seed)
-    return train if split == "train" else val
+    if split == "val":
+        return val
+    return per_class_subset(train, per_class, seed) if per_class else train

@@ -33,6 +33,7 @@ CHOICES = {
     "loss": LOSSES,
     "amp": AMP_MODES,
     "monitor": MONITORS,
+    "on_bad_image": ("fail", "skip"),
 }
 
 
@@ -43,6 +44,8 @@ class TrainConfig:
     data: str = "digits"  # registered dataset name
     data_dir: str | None = None  # dataset folder; None: $CNNLAB_DATA or the cache folder
     val_split: float = 0.1  # fraction of the training split held out for validation
+    per_class: int = 0  # few-shot: keep this many training images of each class (0: all)
+    on_bad_image: str = "fail"  # image folders: fail (listing every bad file) or skip them
     pad: int = 0  # zero pixels added on every side of each image (LeCun pads MNIST 28->32: 2)
     augment: str = ""  # augmentation spec, recorded with the run (applied by the data loader)
     epochs: int = 10  # passes over the training split
@@ -96,6 +99,8 @@ class TrainConfig:
         for name in ("max_steps", "pad", "warmup", "checkpoint_every", "early_stopping"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, found {getattr(self, name)}")
+        if self.per_class < 0:
+            raise ConfigError(f"per_class must be 0 or more, found {self.per_class}")
         if self.lr <= 0:
             raise ConfigError(f"lr must be positive, found {self.lr}")
         for name in ("label_smoothing", "ema", "val_split"):

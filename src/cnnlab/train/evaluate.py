@@ -49,7 +49,13 @@ class EvalResult:
 def load_split(config: TrainConfig, split: str) -> data.Dataset:
     """One split of the run's dataset, padded as the run was (``config.pad``)."""
     ds = data.load(
-        config.data, split, data_dir=config.data_dir, seed=config.seed, val_split=config.val_split
+        config.data,
+        split,
+        data_dir=config.data_dir,
+        seed=config.seed,
+        val_split=config.val_split,
+        per_class=config.per_class,
+        on_bad_image=config.on_bad_image,
     )
     if config.pad:
         ds = data.Dataset(ds.name, F.pad(ds.images, [config.pad] * 4), ds.labels, ds.classes)

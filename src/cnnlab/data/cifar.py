@@ -1,0 +1,112 @@
+"""CIFAR-10 and CIFAR-100 from their binary version (never the pickled "python" one).
+
+A binary file is a run of fixed-length records: the label byte(s), then 3072 pixel
+bytes (1024 red, 1024 green, 1024 blue, row-major 32x32). CIFAR-10 records carry one
+label byte; CIFAR-100 records carry the coarse label, then the fine one. The files are
+taken out of the downloaded ``.tar.gz`` on first use, by their exact member names.
+"""
+
+from __future__ import annotations
+
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from cnnlab.atomic import atomic_write
+from cnnlab.data.catalogue import CatalogueEntry, catalogue_entry
+from cnnlab.data.dataset import Dataset
+from cnnlab.data.mnist import check_labels, find_file
+from cnnlab.data.registry import register_dataset
+from cnnlab.errors import DataError
+
+PIXELS = 3 * 32 * 32
+
+
+@dataclass(frozen=True)
+class CifarLayout:
+    folder: str  # the folder inside the archive
+    train: tuple[str, ...]  # files of the training split, in order
+    test: str
+    label_bytes: int  # label bytes before each image
+    label_index: int  # which of them this dataset uses
+
+
+LAYOUTS = {
+    "cifar10": CifarLayout(
+        "cifar-10-batches-bin", tuple(f"data_batch_{i}.bin" for i in range(1, 6)),
+        "test_batch.bin", 1, 0,
+    ),
+    "cifar100": CifarLayout("cifar-100-binary", ("train.bin",), "test.bin", 2, 1),
+    "cifar100-coarse": CifarLayout("cifar-100-binary", ("train.bin",), "test.bin", 2, 0),
+}  # fmt: skip
+
+
+def read_cifar_bin(
+    path: str | Path, label_bytes: int = 1, label_index: int = 0, num_classes: int = 10
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 images (N, 3, 32, 32) and int64 labels from one CIFAR binary file."""
+    path = Path(path)
+    record = label_bytes + PIXELS
+    try:
+        size = path.stat().st_size
+        if size == 0 or size % record:
+            raise DataError(
+                f"{path}: expected a CIFAR binary file of whole {record}-byte records "
+                f"({label_bytes} label byte(s) + {PIXELS} pixels), found {size:,} bytes "
+                f"({size // record:,} records and {size % record:,} bytes over)"
+            )
+        raw = np.fromfile(path, dtype=np.uint8).reshape(-1, record)
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    labels = raw[:, label_index].astype(np.int64)
+    check_labels(path, labels, num_classes)
+    images = raw[:, label_bytes:].reshape(-1, 3, 32, 32)
+    return torch.from_numpy(images.copy()), torch.from_numpy(labels)
+
+
+def cifar_file(entry: CatalogueEntry, root: Path, layout: CifarLayout, name: str) -> Path:
+    """``root/<folder>/<archive folder>/name``, taken out of the archive on first use."""
+    target = root / entry.folder / layout.folder / name
+    if target.is_file():
+        return target
+    archive = find_file(entry, root, entry.files[0].name)
+    member = f"{layout.folder}/{name}"
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            info = tar.getmember(member)
+            source = tar.extractfile(info) if info.isfile() else None
+            if source is None:
+                raise DataError(f"{archive}: expected {member} to be a file, found {info.type!r}")
+            atomic_write(target, lambda tmp: tmp.write_bytes(source.read()))
+    except KeyError:
+        raise DataError(f"{archive}: expected a member {member}, found none") from None
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise DataError(f"{archive}: not a readable .tar.gz archive ({exc})") from exc
+    return target
+
+
+def build_cifar(name: str, root: Path) -> dict[str, Dataset]:
+    entry, layout = catalogue_entry(name), LAYOUTS[name]
+    classes = list(entry.classes)
+
+    def split(files: tuple[str, ...]) -> Dataset:
+        parts = [
+            read_cifar_bin(
+                cifar_file(entry, root, layout, f), layout.label_bytes, layout.label_index,
+                len(classes),
+            )
+            for f in files
+        ]  # fmt: skip
+        images, labels = (torch.cat(tensors) for tensors in zip(*parts, strict=True))
+        return Dataset(name, images, labels, classes)
+
+    return {"train": split(layout.train), "test": split((layout.test,))}
+
+
+for _name in LAYOUTS:
+    register_dataset(_name)(lambda root, seed, name=_name: build_cifar(name, root))

@@ -1,0 +1,115 @@
+"""Image files decoded safely with Pillow, in DataLoader worker processes.
+
+Every file is checked before its pixels are decoded: a file Pillow cannot identify
+(empty, not an image) or one whose header claims more than ``MAX_PIXELS`` pixels
+(a decompression bomb) is refused from its header alone; a file whose data ends
+early (truncated) or is corrupt fails while decoding. Each failure is a
+:class:`BadImage` naming the file, so a folder can report every bad file at once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+MAX_PIXELS = 64_000_000  # larger images are refused before decoding (decompression bombs)
+ON_BAD_IMAGE = ("fail", "skip")
+
+
+@dataclass(frozen=True)
+class BadImage:
+    path: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def image_header(path: Path) -> tuple[tuple[int, int], str] | BadImage:
+    """((height, width), mode) from the file's header, or why it is not a usable image."""
+    try:
+        with Image.open(path) as handle:
+            width, height = handle.size
+            mode = handle.mode
+    except UnidentifiedImageError:
+        size = path.stat().st_size if path.exists() else 0
+        return BadImage(path, f"expected an image file, found {size:,} bytes Pillow cannot read")
+    except Image.DecompressionBombError as exc:
+        return BadImage(path, f"expected an image of at most {MAX_PIXELS:,} pixels, found ({exc})")
+    except Exception as exc:  # Pillow's format plugins raise many types on corrupt headers
+        return BadImage(path, f"expected a readable image, found an error ({exc!r:.200})")
+    if width * height > MAX_PIXELS:
+        return BadImage(
+            path,
+            f"expected an image of at most {MAX_PIXELS:,} pixels, found {width}x{height} "
+            f"= {width * height:,} (a decompression bomb?)",
+        )
+    return (height, width), mode
+
+
+def decode_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray | BadImage:
+    """The image as uint8 (C, H, W) in ``mode`` ("L" or "RGB"), resized to ``size`` (H, W)."""
+    header = image_header(path)
+    if isinstance(header, BadImage):
+        return header
+    try:
+        with Image.open(path) as handle:
+            handle.draft(mode, (size[1], size[0]))  # JPEG: decode at a reduced scale
+            picture = handle.convert(mode)
+    except Exception as exc:  # truncated or corrupt data; plugins raise many types
+        return BadImage(path, f"expected a complete image, found corrupt data ({exc!s:.200})")
+    if picture.size != (size[1], size[0]):
+        picture = picture.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+    array = np.asarray(picture, dtype=np.uint8)
+    return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+
+
+class ImageFiles(torch.utils.data.Dataset):
+    """(path, label) samples decoded on access; a bad file yields its BadImage."""
+
+    def __init__(self, samples: Sequence[tuple[Path, int]], mode: str, size: tuple[int, int]):
+        self.samples, self.mode, self.size = list(samples), mode, size
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray | BadImage, int]:
+        path, label = self.samples[index]
+        return decode_image(path, self.mode, self.size), label
+
+
+@dataclass
+class DecodedBatch:
+    images: torch.Tensor  # uint8 (n, C, H, W), the good files only
+    labels: torch.Tensor  # int64 (n,)
+    bad: list[BadImage]
+
+
+def collate(items: list[tuple[np.ndarray | BadImage, int]]) -> DecodedBatch:
+    """Stack the decoded images of a batch; set the bad ones aside."""
+    good = [(pixels, label) for pixels, label in items if not isinstance(pixels, BadImage)]
+    bad = [pixels for pixels, _ in items if isinstance(pixels, BadImage)]
+    if not good:
+        return DecodedBatch(
+            torch.empty(0, dtype=torch.uint8), torch.empty(0, dtype=torch.int64), bad
+        )
+    images = torch.from_numpy(np.stack([pixels for pixels, _ in good]))
+    return DecodedBatch(images, torch.tensor([label for _, label in good]), bad)
+
+
+def default_workers(count: int) -> int:
+    """Worker processes for decoding ``count`` files: none for a handful, else up to 4."""
+    return 0 if count < 64 else min(4, os.cpu_count() or 1)
+
+
+def bad_images_message(root: Path, bad: Sequence[BadImage], total: int, action: str) -> str:
+    """One line with the count, then every bad file with its reason."""
+    lines = [f"{root}: {action} {len(bad)} of {total:,} image files that cannot be used:"]
+    lines += [f"  {item}" for item in sorted(bad, key=lambda item: str(item.path))]
+    return "\n".join(lines)

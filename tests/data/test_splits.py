@@ -1,0 +1,58 @@
+"""The train/val/test protocol, few-shot subsets and where data is looked for."""
+
+import pytest
+import torch
+from fakes import fake_mnist
+
+from cnnlab import data
+from cnnlab.errors import ConfigError, DataError
+from cnnlab.train import TrainConfig
+from cnnlab.train.evaluate import load_split
+
+
+def test_per_class_keeps_k_of_each_class_reproducibly():
+    a = data.load("digits", "train", seed=4, per_class=5)
+    b = data.load("digits", "train", seed=4, per_class=5)
+    c = data.load("digits", "train", seed=5, per_class=5)
+    assert torch.equal(torch.bincount(a.labels), torch.full((10,), 5))
+    assert torch.equal(a.images, b.images) and not torch.equal(a.images, c.images)
+    full = {bytes(img.numpy()) for img in data.load("digits", "train", seed=4).images}
+    assert all(bytes(img.numpy()) in full for img in a.images)  # drawn from the train split
+    val = data.load("digits", "val", seed=4, per_class=5)
+    assert len(val) == len(data.load("digits", "val", seed=4))  # val and test stay whole
+
+
+def test_per_class_larger_than_a_class():
+    with pytest.raises(
+        DataError, match=r"expected at least 500 image\(s\) of every class .* found"
+    ):
+        data.load("digits", per_class=500)
+
+
+def test_train_config_passes_per_class_and_on_bad_image_through():
+    config = TrainConfig(data="digits", per_class=3, on_bad_image="skip")
+    assert len(load_split(config, "train")) == 30
+    with pytest.raises(ConfigError, match="unknown on_bad_image 'ignore'"):
+        TrainConfig(on_bad_image="ignore")
+    with pytest.raises(ConfigError, match="per_class must be 0 or more, found -1"):
+        TrainConfig(per_class=-1)
+
+
+def test_the_data_folder_comes_from_cnnlab_data(tmp_path, monkeypatch):
+    fake_mnist(tmp_path / "mnist", count=20)
+    monkeypatch.setenv("CNNLAB_DATA", str(tmp_path))
+    assert data.default_data_dir() == tmp_path
+    assert len(data.load("mnist", "test")) == 20
+    monkeypatch.delenv("CNNLAB_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert data.default_data_dir() == tmp_path / "cache" / "cnnlab"
+
+
+def test_every_dataset_has_channel_statistics():
+    mean, std = data.load("digits", "test").channel_stats()
+    assert len(mean) == len(std) == 1 and 0 < mean[0] < 1 and 0 < std[0] < 1
+
+
+def test_folder_needs_a_path():
+    with pytest.raises(DataError, match=r"dataset 'folder' needs a path: folder:PATH"):
+        data.load("folder")
