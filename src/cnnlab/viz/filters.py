@@ -84,7 +84,7 @@ def plot_filters(weights: torch.Tensor, title: str, path: str | Path) -> Path:
         xlabel, ylabel = f"input channel (first {columns} of {channels})", f"filter ({out})"
     height, width = grid.shape[1:]
     scale = 6 / max(height, width)
-    fig, ax = plt.subplots(figsize=(max(3.0, width * scale + 1), max(3.0, height * scale + 1)))
+    fig, ax = plt.subplots(figsize=(max(3.0, width * scale + 1), max(1.8, height * scale + 1)))
     if grid.shape[0] == 1:
         ax.imshow(grid[0].numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     else:
