@@ -2,11 +2,13 @@
 
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from conftest import run_cli
 
 
+@pytest.mark.slow  # four commands, each a fresh process
 def test_viz_commands_write_their_pngs_into_the_runs_plots_folder(digits_run):
     plots = Path(digits_run) / "plots"
     commands = [

@@ -152,8 +152,8 @@ def _summary(
             ["test loss", f"{results['loss']:.4f}"],
             ["test top-5 accuracy", f"{100 * results['top5']:.2f}%"],
         ]
-    if rows:
-        best = max(rows, key=lambda row: row.get("val_accuracy", 0.0))
+    if rows and "val_accuracy" in rows[-1]:
+        best = max(rows, key=lambda row: row["val_accuracy"])
         summary.append(
             [
                 "best validation accuracy",
