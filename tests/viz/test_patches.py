@@ -36,27 +36,36 @@ def test_padding_and_ceil_mode_pooling_are_counted():
     assert receptive_field(zfnet, "features.5", (3, 224, 224)) == Field((27, 27), (8, 8), (-1, -1))
 
 
-def test_the_field_is_exactly_the_set_of_input_pixels_a_unit_depends_on():
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+def test_the_field_is_the_window_of_input_pixels_a_unit_depends_on():
     torch.manual_seed(0)
-    model = nn.Sequential(
-        nn.Conv2d(1, 2, 3, padding=1),
-        nn.AvgPool2d(2),
-        nn.Conv2d(2, 2, 3, stride=2, padding=2, dilation=2),
+    model = nn.Sequential(  # the comments give the output shapes for a 1x44x44 input
+        nn.Conv2d(1, 2, 3, padding=1),  # (2, 44, 44)
+        nn.AvgPool2d(2),  # (2, 22, 22)
+        nn.Conv2d(2, 2, 3, stride=2, padding=2, dilation=2),  # (2, 11, 11)
         nn.ReLU(),
-        nn.AvgPool2d(3, stride=1),
+        nn.AvgPool2d(3, stride=1),  # (2, 9, 9)
+        nn.Conv2d(2, 2, 4, padding="same"),  # (2, 9, 9): one pixel padded left, two right
+        nn.AvgPool2d(2, ceil_mode=True),  # (2, 5, 5): the last window hangs over the edge
     )
     for layer in model:
         if hasattr(layer, "weight"):
             layer.weight.data.uniform_(0.1, 1.0)  # positive weights: no gradient cancels out
-    field = receptive_field(model, "4", (1, 40, 40))
-    for y, x in [(0, 0), (2, 3), (6, 6)]:
-        image = torch.rand(1, 1, 40, 40, requires_grad=True)
+    field = receptive_field(model, "6", (1, 44, 44))
+    assert field.jump == (8, 8)
+    for y, x in [(0, 0), (2, 2), (2, 3), (4, 4)]:
+        image = torch.rand(1, 1, 44, 44, requires_grad=True)
         model(image)[0, 0, y, x].backward()
         support = image.grad[0, 0] != 0
         top, left, bottom, right = field.box(y, x)
-        expected = torch.zeros(40, 40, dtype=torch.bool)
+        expected = torch.zeros(44, 44, dtype=torch.bool)
         expected[max(top, 0) : bottom, max(left, 0) : right] = True
-        assert torch.equal(support, expected), (y, x, field)
+        assert not (support & ~expected).any(), (y, x, field)  # nothing outside the field
+        assert support.nonzero().min(dim=0).values.tolist() == [max(top, 0), max(left, 0)]
+        if (y, x) in [(0, 0), (2, 2)]:  # fields inside the image, or cut only by the padding
+            assert torch.equal(support, expected), (y, x, field)
+    # at the far edge the dilated, strided convolution skips every other pooled pixel, so
+    # the last image row is seen by no unit: the field is the window, not every pixel in it
 
 
 def test_models_with_branches_and_layers_without_maps_are_refused_with_the_reason():
@@ -101,6 +110,11 @@ def test_a_unit_out_of_range_names_the_layers_channels(digits_run):
         ModelError, match=r"unit 16 is out of range: layer 'features.3' has 16 channels \(0..15\)"
     ):
         top_patches(open_run(digits_run), "features.3", unit=16)
+
+
+def test_a_count_below_one_is_refused(digits_run):
+    with pytest.raises(ModelError, match="count of top patches must be at least 1, found 0"):
+        top_patches(open_run(digits_run), "features.0", unit=0, count=0)
 
 
 def test_the_top_patches_plot_is_a_png(digits_run, tmp_path):

@@ -135,8 +135,8 @@ def _compose(step: _Step, size: list[int], jump: list[int], start: list[int]) ->
     padding = getattr(module, "padding", 0)
     for axis in (0, 1):
         extent = dilation[axis] * (kernel[axis] - 1) + 1
-        pad = _left_padding(padding, extent, axis)
-        expected = _output_size(before[axis], pad, extent, stride[axis], module)
+        pad, total = _padding(padding, extent, axis)
+        expected = _output_size(before[axis], pad, total, extent, stride[axis], module)
         if expected != after[axis]:
             raise ModelError(
                 f"cannot trace the receptive field through {step.name!r}: its kernel, stride "
@@ -147,20 +147,23 @@ def _compose(step: _Step, size: list[int], jump: list[int], start: list[int]) ->
         jump[axis] *= stride[axis]
 
 
-def _left_padding(padding: int | tuple | str, extent: int, axis: int) -> int:
+def _padding(padding: int | tuple | str, extent: int, axis: int) -> tuple[int, int]:
+    """(pixels added before, pixels added in all) along ``axis``."""
     if padding == "valid":
-        return 0
+        return 0, 0
     if padding == "same":
-        return (extent - 1) // 2  # PyTorch puts the odd pixel on the right
-    return _pair(padding)[axis]
+        return (extent - 1) // 2, extent - 1  # PyTorch puts the odd pixel after
+    return _pair(padding)[axis], 2 * _pair(padding)[axis]
 
 
-def _output_size(length: int, pad: int, extent: int, stride: int, module: nn.Module) -> int:
+def _output_size(
+    length: int, pad: int, total: int, extent: int, stride: int, module: nn.Module
+) -> int:
     """The number of positions, as PyTorch's convolutions and poolings count them."""
     if getattr(module, "ceil_mode", False):
-        count = -(-(length + 2 * pad - extent) // stride) + 1
+        count = -(-(length + total - extent) // stride) + 1
         return count - 1 if (count - 1) * stride >= length + pad else count
-    return (length + 2 * pad - extent) // stride + 1
+    return (length + total - extent) // stride + 1
 
 
 @dataclass
