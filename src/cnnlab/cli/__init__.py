@@ -10,7 +10,14 @@ import sys
 
 from rich.console import Console
 
-from cnnlab.cli import data_catalogue, evaluate, models, train  # noqa: F401  (each registers its command)
+from cnnlab.cli import (  # noqa: F401  (each module registers its command)
+    data_catalogue,
+    evaluate,
+    models,
+    report,
+    train,
+    viz_inside,
+)
 from cnnlab.cli.app import app
 from cnnlab.errors import CnnlabError
 

@@ -1,0 +1,134 @@
+"""The report page, built by the real command and opened in a real headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from cnnlab import models
+from cnnlab.viz.report import layer_table
+from conftest import run_cli
+
+CHROMIUM = Path("/usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="no /usr/bin/chromium to render the report (make installs it)"
+)
+
+# Appended to a copy of the page: once everything has loaded, write what each <img> decoded to.
+IMAGE_CHECK = """<script>
+window.addEventListener("load", () => {
+  const images = Array.from(document.images);
+  const result = images.map(i => ({alt: i.alt, ok: i.complete && i.naturalWidth > 0,
+                                   size: [i.naturalWidth, i.naturalHeight]}));
+  const out = document.createElement("pre");
+  out.id = "image-check";
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def rendered_images(page: Path, workdir: Path) -> list[dict]:
+    """Open ``page`` in headless Chromium and return, for every <img>, whether it decoded and
+    its natural size."""
+    probe = page.with_name(page.stem + "-probe.html")
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", IMAGE_CHECK + "</body>"))
+    command = [
+        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={workdir / 'chromium-profile'}", "--virtual-time-budget=10000",
+        "--dump-dom", probe.resolve().as_uri(),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    found = re.search(r'<pre id="image-check">(.*?)</pre>', done.stdout, re.S)
+    assert found, f"chromium did not run the check (exit {done.returncode}): {done.stderr[-2000:]}"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@needs_chromium
+def test_the_image_check_catches_broken_images(tmp_path):
+    png = io.BytesIO()
+    Image.new("RGB", (3, 2), "red").save(png, format="PNG")
+    good = base64.b64encode(png.getvalue()).decode()
+    page = tmp_path / "broken.html"
+    page.write_text(
+        "<!DOCTYPE html><html><body>"
+        f'<img alt="good" src="data:image/png;base64,{good}">'
+        '<img alt="corrupt" src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAE=">'
+        '<img alt="missing" src="no-such-file.png">'
+        "</body></html>"
+    )
+    images = rendered_images(page, tmp_path)
+    assert [(i["alt"], i["ok"]) for i in images] == [
+        ("good", True),
+        ("corrupt", False),
+        ("missing", False),
+    ]
+    assert images[0]["size"] == [3, 2]
+
+
+@pytest.fixture(scope="module")
+def report(digits_run, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    done = run_cli("report", str(digits_run), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert f"report: {out}" in done.stdout
+    return out
+
+
+def test_the_report_is_self_contained_and_holds_every_section(report):
+    page = report.read_text(encoding="utf-8")
+    sources = re.findall(r'<img src="([^"]*)"', page)
+    assert len(sources) == 4  # curves, confusion matrix, filters, mistakes
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    for outside in ("http:", "https:", "<link", "<script", "url(", 'src="/', "file:"):
+        assert outside not in page, outside
+    for heading in ("Summary", "Learning curves", "Confusion matrix", "First-layer filters",
+                    "Most confident mistakes", "Model", "Configuration"):  # fmt: skip
+        assert f"<h2>{heading}" in page, heading
+    assert "<td>parameters</td><td>61,706</td>" in page
+    assert "<td>optimizer</td><td>&quot;adam&quot;</td>" in page
+    per_class = re.findall(r'<tr><td>(\d)</td><td class="num">(\d+)</td>', page)
+    assert [name for name, _ in per_class] == [str(d) for d in range(10)]
+    assert sum(int(count) for _, count in per_class) == 360  # the digits test split
+    assert '<td>total</td><td></td><td></td><td class="num">61,706</td>' in page
+
+
+@needs_chromium
+def test_the_report_renders_in_chromium_with_no_missing_images(report, digits_run, tmp_path):
+    images = rendered_images(report, tmp_path)
+    assert [i["ok"] for i in images] == [True] * 4, images
+    plots = Path(digits_run) / "plots"
+    for image, name in zip(
+        images, ["curves", "confusion", "filters-features.0", "mistakes"], strict=True
+    ):
+        with Image.open(plots / f"{name}.png") as png:
+            assert image["size"] == list(png.size), name
+
+
+def test_the_layer_table_gives_lenet5_shapes_and_parameters_as_the_lecture_does():
+    rows = layer_table(models.create("lenet5"), (1, 32, 32))
+    with_params = [(r.kind, r.output_shape, r.params) for r in rows if r.params]
+    assert with_params == [
+        ("Conv2d", (6, 28, 28), 156),
+        ("Conv2d", (16, 10, 10), 2_416),
+        ("Conv2d", (120, 1, 1), 48_120),
+        ("Linear", (84,), 10_164),
+        ("Linear", (10,), 850),
+    ]
+    assert [r.output_shape for r in rows if r.kind == "MaxPool2d"] == [(6, 14, 14), (16, 5, 5)]
+
+
+def test_report_of_a_folder_that_is_not_a_run_says_so(tmp_path):
+    done = run_cli("report", str(tmp_path))
+    assert done.returncode == 2
+    assert f"{tmp_path} is not a cnnlab run folder: expected config.json" in done.stderr
