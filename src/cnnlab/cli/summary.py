@@ -36,7 +36,7 @@ def parse_shape(text: str) -> tuple[int, int, int]:
         shape = ()
     if len(shape) != 3 or min(shape) < 1:
         raise ConfigError(
-            f"--input must be CxHxW with positive integers (say 3x224x224), got {text!r}"
+            f"--input must be CxHxW with positive integers, got {text!r} (say 3x224x224)"
         )
     return shape  # type: ignore[return-value]
 

@@ -68,7 +68,7 @@ def render_text(summary: ModelSummary, width: int = 120) -> str:
     """The table as plain text (no colour), as the golden files keep it."""
     console = Console(width=width, file=io.StringIO(), color_system=None, force_terminal=False)
     console.print(table(summary))
-    return console.file.getvalue()
+    return "".join(line.rstrip() + "\n" for line in console.file.getvalue().splitlines())
 
 
 def render_csv(summary: ModelSummary) -> str:
