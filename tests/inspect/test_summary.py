@@ -170,3 +170,21 @@ def test_wrong_channels_and_features_say_what_the_layer_expects():
         summary(meta_model("resnet18"), (1, 64, 64))
     with pytest.raises(ModelError, match="Linear 'classifier.1' .* expects 120 input features"):
         summary(meta_model("lenet5"), (1, 64, 64))
+
+
+class ReadsAValue(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * x.sum().item()  # data-dependent: meta tensors have no values
+
+
+def test_a_model_that_needs_values_is_sent_to_a_real_device():
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), ReadsAValue())
+    with pytest.raises(ModelError, match=r"ReadsAValue '1' .* cannot run on the meta device"):
+        summary(model, (1, 8, 8))
+    assert summary(model, (1, 8, 8), device="cpu").total_macs == 2 * 36 * 9
+
+
+@pytest.mark.parametrize("shape", [(3, 0, 32), (), (3, -1, 4)])
+def test_input_shapes_must_be_positive(shape):
+    with pytest.raises(ModelError, match="an input shape must be positive sizes"):
+        summary(nn.Conv2d(3, 1, 1), shape)

@@ -92,6 +92,7 @@ def test_too_small_input_names_the_layer_and_exit_2():
     [
         (("--input", "3x224"), "--input must be CxHxW with positive integers, got '3x224'"),
         (("--format", "xml"), "--format must be one of table, csv, json, got 'xml'"),
+        (("--device", "gpu0"), "--device must name a torch device (meta, cpu, cuda), got 'gpu0'"),
     ],
 )  # fmt: skip
 def test_bad_options_say_what_was_given(args, expected):

@@ -25,6 +25,7 @@ from cnnlab.train import RunFolder
 
 INPUT_HELP = "Input shape CxHxW, batch left out (default: the model's own input)."
 DEPTH_HELP = "Show layers down to this depth (the totals always count every layer)."
+DEVICE_HELP = "Where the pass runs: meta (shapes only, no arithmetic) or a real device (cpu)."
 
 
 def parse_shape(text: str) -> tuple[int, int, int]:
@@ -41,20 +42,23 @@ def parse_shape(text: str) -> tuple[int, int, int]:
     return shape  # type: ignore[return-value]
 
 
-def load_target(target: str) -> tuple[nn.Module, str, tuple[int, int, int]]:
-    """The model a NAME or RUN names, its title and its default input shape.
+def load_target(target: str, device: str = "meta") -> tuple[nn.Module, str, tuple[int, int, int]]:
+    """The model a NAME or RUN names, on ``device``, its title and its default input shape.
 
-    A registered name is built on the meta device (no weights allocated); a path is
-    opened as a run folder and its model rebuilt from the checkpoint.
+    A registered name is built on the meta device (no weights allocated) unless a real
+    device is asked for; a path is opened as a run folder and its model rebuilt from
+    the checkpoint.
     """
     if Path(target).exists() or "/" in target:
         model = RunFolder.open(target).load_model()
         name, args = model.cnnlab_name, model.cnnlab_args  # type: ignore[attr-defined]
         title = f"{target} ({name})"
+        if device != "meta":
+            model = model.to(device)
     else:
         name, args, title = target, {}, target
         models.get_model_info(name)  # an unknown name: the closest names, exit 2
-        with torch.device("meta"):
+        with torch.device(device):
             model = models.create(name)
     channels, *size = models.get_model_info(name).input_shape
     return model, title, (args.get("in_channels", channels), *size)
@@ -66,18 +70,29 @@ def summary_command(
     input: str = typer.Option(None, "--input", help=INPUT_HELP),  # noqa: A002
     depth: int = typer.Option(3, "--depth", min=1, help=DEPTH_HELP),
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
+    device: str = typer.Option("meta", "--device", help=DEVICE_HELP),
 ) -> None:
     """Per-layer output shapes, parameters and MACs, then totals and memory."""
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    model, title, default = load_target(target)
+    model, title, default = load_target(target, _device(device))
     shape = parse_shape(input) if input else default
-    result = summary(model, shape, depth=depth)
+    result = summary(model, shape, depth=depth, device=device)
     result.title = title
     if fmt == "table":
         Console().print(table(result))
     else:
         typer.echo(render_csv(result) if fmt == "csv" else render_json(result), nl=False)
+
+
+def _device(name: str) -> str:
+    try:
+        torch.device(name)
+    except RuntimeError:
+        raise ConfigError(
+            f"--device must name a torch device (meta, cpu, cuda), got {name!r}"
+        ) from None
+    return name
 
 
 def _axis_text(axes: tuple[Axis, Axis], part: str) -> str:

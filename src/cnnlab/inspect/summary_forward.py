@@ -28,7 +28,8 @@ from cnnlab.errors import ModelError
 # (and the lecture's tables) give them no row of their own.
 CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 LARGEST_SEARCHED = 4096  # the smallest-working-input search gives up above this side
-FAILURES = (RuntimeError, ValueError, IndexError)  # what a pass on a wrong shape raises
+# What a pass on a wrong shape raises (NotImplementedError: an operation meta tensors lack).
+FAILURES = (RuntimeError, ValueError, IndexError, NotImplementedError)
 # How PyTorch says that a spatial size fell to zero (convolution, pooling, padding).
 TOO_SMALL_HINTS = ("too small", "Kernel size can't be greater", "should be at most half")
 
@@ -170,6 +171,8 @@ def run_forward(
     ``mode`` makes a context (a dispatch mode, say) entered around the forward only.
     Raises a :class:`ModelError` naming the layer if the pass fails.
     """
+    if not input_shape or not all(isinstance(d, int) and d > 0 for d in input_shape):
+        raise ModelError(f"an input shape must be positive sizes (C, H, W), got {input_shape}")
     stack: list[Call] = []
     x = torch.zeros(1, *input_shape, device=device)
     try:
@@ -262,6 +265,11 @@ def _explain(
         where = f"{type(call.module).__name__} {call.name!r} (its input: {received})"
     given = shape_text(input_shape)
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, NotImplementedError) or "meta tensor" in detail:
+        return ModelError(
+            f"{where} cannot run on the meta device ({detail}); summarise the model on a "
+            "real device instead (device='cpu', or --device cpu)"
+        )
     if not too_small(exc):
         detail = (_expected(stack[-1]) if stack else None) or detail
         return ModelError(f"input {given} does not fit this model: {where} failed: {detail}")
