@@ -15,6 +15,7 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     evaluate,
     models,
     report,
+    summary,
     train,
     viz_inside,
 )

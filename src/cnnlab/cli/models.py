@@ -1,13 +1,32 @@
-"""``cnnlab models``: the zoo, with paper, default input and parameter count."""
+"""``cnnlab models``: the zoo, with paper, default input, parameter count and MACs.
+
+MACs (one multiply-add = 1, convolutions and linear layers; see
+:mod:`cnnlab.inspect.summary`) are counted at each model's default input by one pass
+on the meta device, which costs no arithmetic.
+"""
 
 from __future__ import annotations
 
+import torch
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cnnlab.cli.app import app
-from cnnlab.models import list_models
+from cnnlab.errors import CnnlabError
+from cnnlab.inspect import summary
+from cnnlab.inspect.summary_render import format_macs
+from cnnlab.models import ModelInfo, create, list_models
+
+
+def default_macs(info: ModelInfo) -> str:
+    """The model's MACs at its default input, or "n/a" if it cannot run on meta."""
+    try:
+        with torch.device("meta"):
+            model = create(info.name)
+        return format_macs(summary(model, info.input_shape).total_macs)
+    except (CnnlabError, RuntimeError, NotImplementedError):
+        return "n/a"
 
 
 @app.command("models")
@@ -16,11 +35,17 @@ def models_command(
 ) -> None:
     """List the registered models."""
     table = Table(title="cnnlab models")
-    for column in ("name", "family", "paper", "year", "input", "params"):
-        table.add_column(column, justify="right" if column == "params" else "left")
+    for column in ("name", "family", "paper", "year", "input", "params", "MACs"):
+        table.add_column(column, justify="right" if column in ("params", "MACs") else "left")
     for info in list_models(family):
         shape = "x".join(str(d) for d in info.input_shape)
         table.add_row(
-            info.name, info.family, info.paper, str(info.year), shape, f"{info.num_params:,}"
+            info.name,
+            info.family,
+            info.paper,
+            str(info.year),
+            shape,
+            f"{info.num_params:,}",
+            default_macs(info),
         )
     Console().print(table)

@@ -14,7 +14,9 @@ Rows of one table:
   contrast normalisation after the first two poolings.
 
 Every row ends in an adaptive 6x6 average pool, the identity at the default input
-size, so that other input sizes still reach the 6x6 classifier.
+size, so that other input sizes still reach the 6x6 classifier (torchvision's head).
+``alexnet_fixed`` is ``alexnet`` without it, as the paper and the lecture's layer
+table (seeds/001) have it: it needs a 224x224 input.
 """
 
 from __future__ import annotations
@@ -68,10 +70,17 @@ def make_features(layout: tuple[tuple, ...], in_channels: int) -> tuple[nn.Seque
 
 
 class AlexNet(nn.Module):
-    def __init__(self, *, variant: str = "alexnet", num_classes: int = 1000, in_channels: int = 3):
+    def __init__(
+        self,
+        *,
+        variant: str = "alexnet",
+        num_classes: int = 1000,
+        in_channels: int = 3,
+        adaptive_pool: bool = True,  # False: no pool before the classifier, a fixed input size
+    ):
         super().__init__()
         self.features, channels = make_features(ALEXNET_LAYOUTS[variant], in_channels)
-        self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
+        self.avgpool = nn.AdaptiveAvgPool2d((6, 6)) if adaptive_pool else None
         self.classifier = nn.Sequential(
             nn.Dropout(0.5),
             nn.Linear(channels * 6 * 6, 4096),
@@ -86,7 +95,9 @@ class AlexNet(nn.Module):
         return self.features(x)
 
     def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.flatten(self.avgpool(x), 1))
+        if self.avgpool is not None:
+            x = self.avgpool(x)
+        return self.classifier(torch.flatten(x, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(x))
@@ -98,13 +109,14 @@ KRIZHEVSKY_2012 = (
 KRIZHEVSKY_2014 = "Krizhevsky: One weird trick for parallelizing convolutional neural networks"
 ZEILER_2013 = "Zeiler, Fergus: Visualizing and Understanding Convolutional Networks"
 
-# name, paper, year, input size, parameters with 1000 classes
-for _name, _paper, _year, _size, _params in (
-    ("alexnet", KRIZHEVSKY_2014, 2014, 224, 61_100_840),
-    ("alexnet2012", KRIZHEVSKY_2012, 2012, 227, 60_965_224),
-    ("zfnet", ZEILER_2013, 2013, 224, 107_627_624),
+# name, layout, adaptive pool, paper, year, input size, parameters with 1000 classes
+for _name, _variant, _pool, _paper, _year, _size, _params in (
+    ("alexnet", "alexnet", True, KRIZHEVSKY_2014, 2014, 224, 61_100_840),
+    ("alexnet_fixed", "alexnet", False, KRIZHEVSKY_2014, 2014, 224, 61_100_840),
+    ("alexnet2012", "alexnet2012", True, KRIZHEVSKY_2012, 2012, 227, 60_965_224),
+    ("zfnet", "zfnet", True, ZEILER_2013, 2013, 224, 107_627_624),
 ):
     register_model(
         _name, family="alexnet", paper=_paper, year=_year, input_shape=(3, _size, _size),
-        num_params=_params, builder=AlexNet, variant=_name,
+        num_params=_params, builder=AlexNet, variant=_variant, adaptive_pool=_pool,
     )  # fmt: skip

@@ -57,10 +57,13 @@ class VGG(nn.Module):
         batch_norm: bool = False,
         num_classes: int = 1000,
         in_channels: int = 3,
+        adaptive_pool: bool = True,  # False: the paper's head, which needs a 224x224 input
     ):
         super().__init__()
         self.features = make_layers(VGG_CONFIGS[config], in_channels, batch_norm)
-        self.avgpool = nn.AdaptiveAvgPool2d((7, 7))  # the identity at 224x224
+        # torchvision's adaptive pool (the identity at 224x224) lets any input size reach
+        # the classifier; the paper has none, and its layer tables list none.
+        self.avgpool = nn.AdaptiveAvgPool2d((7, 7)) if adaptive_pool else None
         self.classifier = nn.Sequential(
             nn.Linear(512 * 7 * 7, 4096),
             nn.ReLU(inplace=True),
@@ -75,7 +78,9 @@ class VGG(nn.Module):
         return self.features(x)  # (N, 512, 7, 7) at 224x224
 
     def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.flatten(self.avgpool(x), 1))
+        if self.avgpool is not None:
+            x = self.avgpool(x)
+        return self.classifier(torch.flatten(x, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_head(self.forward_features(x))
@@ -103,3 +108,9 @@ for _name, _config, _params, _bn_params in VGG_ROWS:
                 input_shape=(3, 224, 224), num_params=_count, builder=VGG,
                 config=_config, batch_norm=_bn,
             )  # fmt: skip
+
+# VGG-16 as the paper and the lecture's layer table (seeds/001) have it: no adaptive pool.
+register_model(
+    "vgg16_fixed", family="vgg", paper=SIMONYAN_2014, year=2014, input_shape=(3, 224, 224),
+    num_params=138_357_544, builder=VGG, config="D", batch_norm=False, adaptive_pool=False,
+)  # fmt: skip
