@@ -36,7 +36,14 @@ def models_command(
     """List the registered models."""
     table = Table(title="cnnlab models")
     for column in ("name", "family", "paper", "year", "input", "params", "MACs"):
-        table.add_column(column, justify="right" if column in ("params", "MACs") else "left")
+        # one line per model: a long title is cut with an ellipsis, never wrapped
+        table.add_column(
+            column,
+            justify="right" if column in ("params", "MACs") else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=32 if column == "paper" else None,
+        )
     for info in list_models(family):
         shape = "x".join(str(d) for d in info.input_shape)
         table.add_row(
