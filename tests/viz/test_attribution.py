@@ -106,6 +106,8 @@ def test_bad_options_name_the_value_and_the_limit(patch_model, patch_batch):
         occlusion(patch_model, images, size=20)
     with pytest.raises(ConfigError, match="stride 5 must be between 1 and the size 4"):
         occlusion(patch_model, images, size=4, stride=5)
+    with pytest.raises(ConfigError, match="batch size must be at least 1, got 0"):
+        occlusion_map(patch_model, images, size=4, stride=2, batch_size=0)
     with pytest.raises(ModelError, match=r"target class 3 is out of range: .* 3 classes \(0..2\)"):
         saliency(patch_model, images, 3)
     with pytest.raises(ModelError, match="unknown layer 'conv9' in TinyNet; its layers are: "):

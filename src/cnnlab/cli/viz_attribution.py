@@ -18,8 +18,9 @@ from rich.console import Console
 from cnnlab.cli.viz import viz_app
 from cnnlab.viz.attribution import (
     gradcam,
-    occlusion,
-    occlusion_map,
+    occluded_probabilities,
+    occlusion_masks,
+    pixel_drops,
     resolve_target,
     saliency,
     window_starts,
@@ -120,16 +121,17 @@ def occlusion_command(
 ) -> None:
     """The class probability as a grey square slides over the image (Zeiler and Fergus)."""
     subject = open_subject(run, image, index, target, checkpoint)
-    options = dict(size=size, stride=stride, fill=0.5, batch_size=batch_size)
-    grid = occlusion(subject.model, subject.image, subject.target, **options)[0]
-    drop = occlusion_map(subject.model, subject.image, subject.target, **options)[0]
     height, width = subject.image.shape[-2:]
+    masks = occlusion_masks(height, width, size, stride).to(subject.image.device)
+    base, probs = occluded_probabilities(
+        subject.model, subject.image, subject.target, masks, 0.5, batch_size
+    )
+    starts = [window_starts(length, size, stride) for length in (height, width)]
+    grid = probs.view(len(starts[0]), len(starts[1]))
+    drop = pixel_drops(base, probs, masks)[0]
     centres = tuple(
-        [
-            start + (min(start + size, length) - start - 1) / 2
-            for start in window_starts(length, size, stride)
-        ]
-        for length in (height, width)
+        [start + (min(start + size, length) - start - 1) / 2 for start in positions]
+        for positions, length in zip(starts, (height, width), strict=True)
     )
     title = subject.describe(f"occlusion ({size}x{size} grey square, stride {stride})")
     wrote(

@@ -101,6 +101,32 @@ def occlusion_masks(height: int, width: int, size: int, stride: int) -> torch.Te
 
 
 @torch.no_grad()
+def occluded_probabilities(
+    model: nn.Module,
+    images: torch.Tensor,
+    target: Target,
+    masks: torch.Tensor,
+    fill: float,
+    batch_size: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(N,) probabilities of the target classes, and (N, P) with the square at each of the P
+    ``masks``; the occluded copies of each image go through the model ``batch_size`` at a
+    time."""
+    if batch_size < 1:
+        raise ConfigError(f"batch size must be at least 1, got {batch_size}")
+    with frozen(model):
+        logits = model(images)
+        classes = resolve_target(logits, target)
+        base = logits.softmax(dim=1).gather(1, classes[:, None]).squeeze(1)
+        probs = torch.empty(images.shape[0], masks.shape[0], device=images.device)
+        for n, image in enumerate(images):
+            for start in range(0, masks.shape[0], batch_size):
+                chunk = masks[start : start + batch_size, None]  # (B, 1, H, W)
+                occluded = torch.where(chunk, fill, image)
+                probs[n, start : start + len(chunk)] = model(occluded).softmax(dim=1)[:, classes[n]]
+    return base, probs
+
+
 def occlusion(
     model: nn.Module,
     images: torch.Tensor,
@@ -114,25 +140,14 @@ def occlusion(
     """(N, rows, cols): the target's probability with a ``size`` square of ``fill`` at each
     position, ``stride`` pixels apart (Zeiler and Fergus, 2014).
 
-    The occluded copies of each image go through the model ``batch_size`` at a time.
     ``fill`` 0.5 is grey for a :class:`~cnnlab.viz.probes.Normalised` model.
     """
     height, width = images.shape[-2:]
     masks = occlusion_masks(height, width, size, stride).to(images.device)
-    rows = len(window_starts(height, size, stride))
-    with frozen(model):
-        classes = resolve_target(model(images), target)
-        probs = torch.empty(images.shape[0], masks.shape[0], device=images.device)
-        for n, image in enumerate(images):
-            for start in range(0, masks.shape[0], batch_size):
-                chunk = masks[start : start + batch_size, None]  # (B, 1, H, W)
-                occluded = torch.where(chunk, fill, image)
-                logits = model(occluded)
-                probs[n, start : start + len(chunk)] = logits.softmax(dim=1)[:, classes[n]]
-    return probs.view(images.shape[0], rows, -1)
+    _, probs = occluded_probabilities(model, images, target, masks, fill, batch_size)
+    return probs.view(images.shape[0], len(window_starts(height, size, stride)), -1)
 
 
-@torch.no_grad()
 def occlusion_map(
     model: nn.Module,
     images: torch.Tensor,
@@ -145,15 +160,14 @@ def occlusion_map(
 ) -> torch.Tensor:
     """(N, H, W): at each pixel, the mean drop of the target's probability over the occluder
     positions that cover it; the same map as captum's ``Occlusion`` on the probability."""
-    grid = occlusion(
-        model, images, target, size=size, stride=stride, fill=fill, batch_size=batch_size
-    )
-    with frozen(model):
-        logits = model(images)
-    classes = resolve_target(logits, target)
-    base = logits.softmax(dim=1).gather(1, classes[:, None])  # (N, 1)
     height, width = images.shape[-2:]
-    masks = occlusion_masks(height, width, size, stride).to(images.device).flatten(1).float()
-    drops = base - grid.flatten(1)  # (N, P)
-    summed = drops @ masks  # (N, H * W)
-    return (summed / masks.sum(dim=0)).view(-1, height, width)
+    masks = occlusion_masks(height, width, size, stride).to(images.device)
+    base, probs = occluded_probabilities(model, images, target, masks, fill, batch_size)
+    return pixel_drops(base, probs, masks)
+
+
+def pixel_drops(base: torch.Tensor, probs: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """(N, H, W): the mean of ``base - probs`` over the (P, H, W) ``masks`` covering each pixel."""
+    flat = masks.flatten(1).to(probs.dtype)  # (P, H * W)
+    summed = (base[:, None] - probs) @ flat  # (N, H * W)
+    return (summed / flat.sum(dim=0)).view(-1, *masks.shape[1:])
