@@ -59,6 +59,14 @@ def test_max_response_raises_the_units_response_many_fold(patch_model):
     assert after.item() > 3 * before.item()
 
 
+def test_a_linear_layers_unit_is_maximised_too(patch_model):
+    start = noise((1, 16, 16), seed=0)
+    image = max_response(patch_model, "classifier.2", 1, start, steps=10)
+    before, h = unit_response(patch_model, "classifier.2", 1, start)
+    after, _ = unit_response(patch_model, "classifier.2", 1, image)
+    assert h.shape == (1,) and after > before
+
+
 def test_unknown_layer_and_unit_out_of_range_are_named(patch_model):
     start = noise((1, 16, 16), seed=0)
     with pytest.raises(

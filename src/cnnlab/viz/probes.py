@@ -8,7 +8,7 @@ it is. Layer names always refer to the wrapped model's own names (``features.3``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import torch
@@ -67,12 +67,16 @@ def last_conv_layer(model: nn.Module, input_shape: tuple[int, int, int]) -> str:
     """
     inner = unwrap(model)
     ran: list[str] = []
+
+    def note(name: str) -> Callable[..., None]:
+        def hook(_module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
+            if output.ndim == 4 and output.shape[-2] * output.shape[-1] > 1:
+                ran.append(name)
+
+        return hook
+
     handles = [
-        module.register_forward_hook(
-            lambda _m, _i, out, name=name: (
-                ran.append(name) if out.ndim == 4 and out.shape[-1] * out.shape[-2] > 1 else None
-            )
-        )
+        module.register_forward_hook(note(name))
         for name, module in inner.named_modules()
         if is_conv(module)
     ]

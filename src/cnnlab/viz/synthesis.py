@@ -94,7 +94,7 @@ def unit_response(
             f"unit {unit} is out of range: layer {layer!r} has {units} units (0..{units - 1})"
         )
     h = output[:, unit]
-    return h.flatten(1).square().sum(dim=1), h
+    return h.reshape(h.shape[0], -1).square().sum(dim=1), h
 
 
 def max_response(
