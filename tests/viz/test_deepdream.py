@@ -35,7 +35,7 @@ def test_dreaming_raises_the_layers_activation_on_a_photograph(layer):
     torch.manual_seed(0)
     model = create("lenet5", in_channels=3).eval()  # convolutions run on any size of image
     photo = load_photo("china", channels=3, max_side=64)
-    dreamed = deepdream(model, photo, layer, octaves=2, steps=5, frames=2)
+    dreamed = deepdream(model, photo, layer, octaves=2, steps=5, step_size=0.01, frames=2)
     assert dreamed.shape == photo.shape and dreamed.min() >= 0 and dreamed.max() <= 1
     with torch.no_grad():
         before, after = layer_energy(model, layer, photo), layer_energy(model, layer, dreamed)
@@ -45,7 +45,7 @@ def test_dreaming_raises_the_layers_activation_on_a_photograph(layer):
 def test_a_trained_models_layer_dreams_too():
     model = trained_patch_model()
     photo = load_photo("flower", channels=1, max_side=48)
-    dreamed = deepdream(model, photo, "features.5", octaves=3, steps=4)
+    dreamed = deepdream(model, photo, "features.5", octaves=3, steps=4, step_size=0.01)
     with torch.no_grad():
         assert layer_energy(model, "features.5", dreamed) > 1.5 * layer_energy(
             model, "features.5", photo

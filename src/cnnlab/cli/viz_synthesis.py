@@ -92,6 +92,7 @@ def deepdream_command(
     layer: str | None = typer.Option(None, "--layer", help="Default: the last spatial conv."),
     octaves: int = typer.Option(3, "--octaves", help="Scales, each 1.4 times the one before."),
     steps: int = typer.Option(10, "--steps", help="Ascent steps per octave."),
+    step_size: float = typer.Option(0.004, "--step-size", help="Mean pixel change per step."),
     frames: int = typer.Option(1, "--frames", help="Dream, zoom in, dream again: this often."),
     max_side: int = typer.Option(160, "--max-side", help="Scale the photo down to this side."),
     out: Path | None = OUT,
@@ -103,7 +104,9 @@ def deepdream_command(
     shape = loaded.input_shape()
     name = layer or last_conv_layer(model, shape)
     image = load_photo(photo, channels=shape[0], max_side=max_side).to(loaded.device)
-    dreamed = deepdream(model, image, name, octaves=octaves, steps=steps, frames=frames)
+    dreamed = deepdream(
+        model, image, name, octaves=octaves, steps=steps, step_size=step_size, frames=frames
+    )
     Console().print(f"DeepDream of layer {name}", highlight=False)
     with torch.no_grad():
         before, after = (layer_energy(model, name, x).item() for x in (image, dreamed))

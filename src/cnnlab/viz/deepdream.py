@@ -73,7 +73,7 @@ def deepdream(
     octaves: int = 3,
     octave_scale: float = 1.4,
     steps: int = 10,
-    step_size: float = 0.01,
+    step_size: float = 0.004,
     jitter: int = 4,
     frames: int = 1,
     zoom: float = 1.05,
