@@ -6,7 +6,7 @@ from patch_task import PATCH, inside_patch, one_thread, patch_images, trained_pa
 from cnnlab.errors import ConfigError, ModelError
 from cnnlab.models import create
 from cnnlab.viz.attribution import gradcam, occlusion, occlusion_map, saliency, window_starts
-from cnnlab.viz.probes import last_conv_layer
+from cnnlab.viz.probes import Normalised, last_conv_layer, layer_names
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -117,3 +117,20 @@ def test_bad_options_name_the_value_and_the_limit(patch_model, patch_batch):
 def test_gradcam_finds_the_last_spatial_conv_of_zoo_models():
     assert last_conv_layer(create("lenet5"), (1, 32, 32)) == "features.3"  # C5 is 1x1
     assert last_conv_layer(create("resnet18"), (3, 64, 64)) == "layer4.1.conv2"
+
+
+def test_a_normalised_model_takes_pixels_and_keeps_its_layer_names(patch_model, patch_batch):
+    images, labels = patch_batch
+    mean, std = torch.tensor([0.4]), torch.tensor([0.2])
+    wrapped = Normalised(patch_model, mean, std)
+    assert layer_names(wrapped) == layer_names(patch_model)
+    assert torch.allclose(wrapped(images), patch_model((images - 0.4) / 0.2))
+    # the chain rule: d score / d pixel = d score / d normalised input / std
+    normalised = (images - 0.4) / 0.2
+    expected = saliency(patch_model, normalised, labels) / 0.2
+    assert torch.allclose(saliency(wrapped, images, labels), expected, rtol=1e-4, atol=1e-6)
+    assert torch.allclose(
+        gradcam(wrapped, images, labels, layer="features.5"),
+        gradcam(patch_model, normalised, labels, layer="features.5"),
+        atol=1e-6,
+    )
