@@ -17,7 +17,9 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     report,
     summary,
     train,
+    viz_attribution,
     viz_inside,
+    viz_synthesis,
 )
 from cnnlab.cli.app import app
 from cnnlab.errors import CnnlabError

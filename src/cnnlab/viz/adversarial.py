@@ -1,0 +1,105 @@
+"""Breaking a network (seeds/004): adversarial examples and fooling images.
+
+An adversarial example is a correctly classified image plus a perturbation too small to
+see that changes the prediction (Szegedy et al., 2014); the fast gradient sign method
+(Goodfellow et al., 2015) makes one in a single step. A fooling image is one the network
+classifies as a chosen class with high confidence although it shows nothing (Nguyen et
+al., 2015); here it is grown from noise by gradient ascent. Images are on the 0..1 pixel
+scale (wrap the model in :class:`~cnnlab.viz.probes.Normalised`).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnnlab.errors import ConfigError
+from cnnlab.viz.attribution import resolve_target
+from cnnlab.viz.probes import frozen
+
+EPSILONS = tuple(k / 255 for k in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64))  # pixel units
+
+
+def gradient_sign(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor | int
+) -> torch.Tensor:
+    """sign(d loss(x, label) / dx): the direction in which every pixel raises the loss."""
+    with frozen(model):
+        x = images.detach().clone().requires_grad_(True)
+        logits = model(x)
+        loss = F.cross_entropy(logits, resolve_target(logits.detach(), labels), reduction="sum")
+        (grad,) = torch.autograd.grad(loss, x)
+    return grad.sign()
+
+
+def fgsm(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor | int, epsilon: float
+) -> torch.Tensor:
+    """x + epsilon * sign(d loss(x, label) / dx), kept within 0..1: one step up the loss.
+
+    ``epsilon`` is the largest change of any pixel, in pixel units (2/255 is invisible).
+    """
+    if epsilon < 0:
+        raise ConfigError(f"epsilon must be at least 0, got {epsilon}")
+    return (images + epsilon * gradient_sign(model, images, labels)).clamp(0, 1).detach()
+
+
+@torch.no_grad()
+def predict(model: nn.Module, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(classes, probabilities of those classes) for a batch."""
+    with frozen(model):
+        probs = model(images).softmax(dim=1)
+    confidence, classes = probs.max(dim=1)
+    return classes, confidence
+
+
+def smallest_fgsm(
+    model: nn.Module,
+    image: torch.Tensor,
+    label: int,
+    epsilons: tuple[float, ...] = EPSILONS,
+) -> tuple[torch.Tensor, float]:
+    """The FGSM example of a single image with the smallest ``epsilons`` entry that changes
+    the prediction away from ``label``, and that epsilon; the largest if none does.
+
+    The gradient's sign does not depend on epsilon, so one backward pass and one batch of
+    all candidates suffice."""
+    direction = gradient_sign(model, image, label)
+    steps = torch.tensor(epsilons, dtype=image.dtype, device=image.device).view(-1, 1, 1, 1)
+    candidates = (image + steps * direction).clamp(0, 1)  # (len(epsilons), C, H, W)
+    flipped = (predict(model, candidates)[0] != label).nonzero()
+    k = int(flipped[0]) if len(flipped) else len(epsilons) - 1
+    return candidates[k : k + 1], epsilons[k]
+
+
+def fooling_image(
+    model: nn.Module,
+    target: int,
+    start: torch.Tensor,
+    *,
+    confidence: float = 0.99,
+    steps: int = 500,
+    step_size: float = 1 / 255,
+) -> torch.Tensor:
+    """An image from noise that the model calls ``target`` with at least ``confidence``.
+
+    Each step adds ``step_size`` times the sign of d log p(target) / dx (the iterated fast
+    gradient sign method, towards a class); it stops as soon as the confidence is reached,
+    so the image changes as little as it must and still looks like noise. Returns the
+    (1, C, H, W) image, whatever confidence ``steps`` reached.
+    """
+    if not 0 < confidence < 1:
+        raise ConfigError(f"confidence must be between 0 and 1, got {confidence}")
+    x = start.detach().clone()
+    with frozen(model):
+        for _ in range(steps):
+            x.requires_grad_(True)
+            log_probs = model(x).log_softmax(dim=1)
+            classes = resolve_target(log_probs.detach(), target)
+            chosen = log_probs.gather(1, classes[:, None]).sum()
+            if chosen.exp().item() >= confidence:
+                break
+            (grad,) = torch.autograd.grad(chosen, x)
+            x = (x + step_size * grad.sign()).clamp(0, 1).detach()
+    return x.detach()

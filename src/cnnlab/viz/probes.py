@@ -1,0 +1,146 @@
+"""Reaching inside a model: pixel-scale inputs, layers by name, and a layer's activation.
+
+The attribution and synthesis functions take any ``nn.Module``. Wrapped in
+:class:`Normalised`, a model takes images on the 0..1 pixel scale, so a grey occluder
+is 0.5, an adversarial epsilon is in pixel units and a synthesised image is drawable as
+it is. Layer names always refer to the wrapped model's own names (``features.3``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
+from torch import nn
+
+from cnnlab.errors import ModelError
+
+
+class Normalised(nn.Module):
+    """``model((x - mean) / std)``: a model trained on normalised inputs, fed 0..1 pixels."""
+
+    def __init__(self, model: nn.Module, mean: torch.Tensor, std: torch.Tensor):
+        super().__init__()
+        self.model = model
+        self.register_buffer("mean", mean.reshape(1, -1, 1, 1))
+        self.register_buffer("std", std.reshape(1, -1, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model((x - self.mean) / self.std)
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    return model.model if isinstance(model, Normalised) else model
+
+
+def layer_names(model: nn.Module) -> list[str]:
+    """Every named submodule, in registration order."""
+    return [name for name, _ in unwrap(model).named_modules() if name]
+
+
+def find_layer(model: nn.Module, name: str) -> nn.Module:
+    """The submodule called ``name``; a ModelError listing the layer names if there is none."""
+    inner = unwrap(model)
+    modules = dict(inner.named_modules())
+    if not name or name not in modules:
+        raise ModelError(
+            f"unknown layer {name!r} in {type(inner).__name__}; its layers are: "
+            + ", ".join(layer_names(inner))
+        )
+    return modules[name]
+
+
+def is_conv(module: nn.Module) -> bool:
+    """A 2-D convolution: torch's or any of cnnlab's (TF padding, LeNet's partial C3)."""
+    weight = getattr(module, "weight", None)
+    return isinstance(module, nn.Conv2d) or (
+        "Conv" in type(module).__name__ and isinstance(weight, torch.Tensor) and weight.ndim >= 3
+    )
+
+
+def last_conv_layer(model: nn.Module, input_shape: tuple[int, int, int]) -> str:
+    """The name of the last convolution to run whose output is larger than 1x1.
+
+    Execution order, not registration order, decides "last"; 1x1 maps (LeNet-5's C5) are
+    skipped because a class-activation map needs a spatial extent.
+    """
+    inner = unwrap(model)
+    ran: list[str] = []
+
+    def note(name: str) -> Callable[..., None]:
+        def hook(_module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
+            if output.ndim == 4 and output.shape[-2] * output.shape[-1] > 1:
+                ran.append(name)
+
+        return hook
+
+    handles = [
+        module.register_forward_hook(note(name))
+        for name, module in inner.named_modules()
+        if is_conv(module)
+    ]
+    try:
+        param = next(inner.parameters(), None)
+        device = param.device if param is not None else torch.device("cpu")
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape, device=device))
+    finally:
+        for handle in handles:
+            handle.remove()
+    if not ran:
+        raise ModelError(f"{type(inner).__name__} has no convolution with a spatial output")
+    return ran[-1]
+
+
+class _Reached(Exception):
+    def __init__(self, output: torch.Tensor):
+        self.output = output
+
+
+@contextmanager
+def recording(layer: nn.Module) -> Iterator[list[torch.Tensor]]:
+    """Record ``layer``'s output (with its graph) on each forward pass while the block runs.
+
+    The hook hands a copy on to the rest of the network, so an in-place ReLU after the
+    layer cannot overwrite the recorded tensor.
+    """
+    outputs: list[torch.Tensor] = []
+
+    def hook(_module: nn.Module, _inputs: object, output: torch.Tensor) -> torch.Tensor:
+        outputs.append(output)
+        return output.clone()
+
+    handle = layer.register_forward_hook(hook)
+    try:
+        yield outputs
+    finally:
+        handle.remove()
+
+
+def activation(model: nn.Module, layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``layer``'s output for input ``x``; the forward pass stops there, so later layers
+    need not accept the input's size (a photograph through a 32x32 network's convolutions)."""
+
+    def stop(_module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
+        raise _Reached(output)
+
+    handle = layer.register_forward_hook(stop)
+    try:
+        model(x)
+    except _Reached as reached:
+        return reached.output
+    finally:
+        handle.remove()
+    raise ModelError(f"layer {type(layer).__name__} did not run in the forward pass")
+
+
+@contextmanager
+def frozen(model: nn.Module) -> Iterator[nn.Module]:
+    """The model in eval mode (dropout off, batch-norm statistics fixed), restored after."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
