@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
+
+from cnnlab.viz.plots import save_figure
 
 RELU_LIKE = (nn.ReLU, nn.ReLU6)
 SATURATION_MARGIN = 0.01  # an output within 1% of its activation's bound counts as saturated
@@ -114,3 +117,21 @@ def activation_stats(
         for handle in handles:
             handle.remove()
     return rows
+
+
+def plot_activation_stats(rows: list[LayerStats], path, *, title: str = "") -> object:
+    """One histogram per layer (at most 24, in forward order) titled with its mean and std."""
+    shown = rows[:24]
+    columns = min(6, max(len(shown), 1))
+    lines = -(-len(shown) // columns) or 1
+    fig, axes = plt.subplots(lines, columns, figsize=(2.6 * columns, 2.2 * lines), squeeze=False)
+    for ax in axes.flat[len(shown) :]:
+        ax.axis("off")
+    for ax, row in zip(axes.flat, shown, strict=False):
+        ax.hist(row.sample, bins=40, histtype="stepfilled", color="C0")
+        ax.set_title(f"{row.name} ({row.kind})\nmean {row.mean:.2g} std {row.std:.2g}", fontsize=7)
+        ax.tick_params(labelsize=6)
+        ax.set_yticks([])
+    fig.suptitle(title or "Activations per layer")
+    fig.tight_layout()
+    return save_figure(fig, path)
