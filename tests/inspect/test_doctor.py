@@ -17,6 +17,7 @@ from cnnlab.inspect.doctor import (
     Probe,
     check_initial_loss,
     check_learning_rate,
+    check_units,
     doctor,
 )
 from cnnlab.inspect.setup import prepare
@@ -82,3 +83,12 @@ def test_learning_rate_verdicts(finals, status, advice):
         [probe(lr, f) for lr, f in zip((1e-3, 1e-2, 1e-1), finals, strict=True)]
     )
     assert check.status == status and check.advice.startswith(advice)
+
+
+def test_constant_initialisation_makes_every_unit_a_copy():
+    config = TrainConfig(model="lenet5", data="digits", init="constant")
+    prepared = prepare(config)
+    check = check_units(prepared, prepared.model, DoctorSettings())
+    assert check.status == "fail"
+    assert "mean |r| 1.00" in check.measured
+    assert check.advice.startswith("units copy each other")

@@ -204,17 +204,14 @@ def check_units(prepared: Prepared, trained, settings: DoctorSettings) -> Check:
     measured = (
         f"{dead.dead:.0%} dead in {dead.layer}; mean |r| {tied.correlation:.2f} in {tied.layer}"
     )
-    status = max(
-        grade(dead.dead, DEAD_PASS, DEAD_FAIL),
-        grade(tied.correlation, CORRELATION_PASS, CORRELATION_FAIL),
-        key=("pass", "warn", "fail").index,
-    )
-    advice = (
-        "units respond to the input and differ from each other"
-        if status == "pass"
-        else "many units ignore the input or copy each other: lower the learning rate, use "
-        "He initialisation, batch norm or fewer units"
-    )
+    dead_status = grade(dead.dead, DEAD_PASS, DEAD_FAIL)
+    tied_status = grade(tied.correlation, CORRELATION_PASS, CORRELATION_FAIL)
+    status = max(dead_status, tied_status, key=("pass", "warn", "fail").index)
+    advice = "units respond to the input and differ from each other"
+    if tied_status != "pass":
+        advice = "units copy each other: initialise weights randomly (never constant), or use fewer"
+    if dead_status != "pass":
+        advice = "many units never respond: lower the learning rate, or use He initialisation"
     return Check(name, status, measured, advice)
 
 
