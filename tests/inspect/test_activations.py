@@ -7,7 +7,10 @@ import torch
 from torch import nn
 
 from cnnlab import models
+from cnnlab.errors import ConfigError
 from cnnlab.inspect.activations import activation_stats
+from cnnlab.inspect.setup import prepare
+from cnnlab.train.config import TrainConfig
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +58,9 @@ def test_a_module_called_twice_gets_two_rows():
     model = nn.Sequential(nn.Linear(3, 3), relu, nn.Linear(3, 3), relu)
     rows = activation_stats(model, torch.randn(4, 3), only=(nn.ReLU,))
     assert [row.name for row in rows] == ["1", "1#2"]
+
+
+def test_an_empty_batch_is_refused():
+    prepared = prepare(TrainConfig(model="lenet5", data="digits"))
+    with pytest.raises(ConfigError, match="a batch needs at least 1 image, found batch size 0"):
+        prepared.batch(0)

@@ -101,3 +101,8 @@ def test_training_mode_with_batch_norm_and_dropout():
 def test_nothing_to_check_is_an_error_naming_the_module():
     with pytest.raises(ModelError, match="Flatten: nothing to check"):
         gradcheck(nn.Flatten(), torch.zeros(2, 3, dtype=torch.long))
+
+
+def test_no_samples_is_refused():
+    with pytest.raises(ModelError, match="samples >= 1 and step > 0, found 0 and 1e-05"):
+        gradcheck(nn.Linear(2, 2), torch.randn(1, 2), samples=0)

@@ -86,6 +86,8 @@ def gradcheck(
     ``train``: check the training-mode forward (batch statistics); random layers such as
     dropout draw the same numbers in every evaluation.
     """
+    if samples < 1 or not step > 0:
+        raise ModelError(f"gradcheck needs samples >= 1 and step > 0, found {samples} and {step}")
     if isinstance(inputs, torch.Tensor):
         inputs = (inputs,)
     model = copy.deepcopy(module).to(torch.float64).train(train)

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from cnnlab import data, models
+from cnnlab.errors import ConfigError
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.evaluate import load_split
 from cnnlab.train.init import init_weights, set_dropout
@@ -53,6 +54,8 @@ class Prepared:
 
     def batch(self, size: int, *, split: str = "train") -> Batch:
         """The first ``size`` images of a shuffled split, normalised."""
+        if size < 1:
+            raise ConfigError(f"a batch needs at least 1 image, found batch size {size}")
         dataset = self.train if split == "train" else load_split(self.config, split)
         return next(iter(self.loader(min(size, len(dataset)), dataset=dataset)))
 
