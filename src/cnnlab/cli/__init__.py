@@ -12,7 +12,9 @@ from rich.console import Console
 
 from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     data_catalogue,
+    doctor,
     evaluate,
+    inspect_commands,
     models,
     report,
     summary,

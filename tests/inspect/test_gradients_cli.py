@@ -1,0 +1,21 @@
+"""`cnnlab inspect gradients` on a trained run."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_cli
+
+
+@pytest.fixture(autouse=True)
+def one_thread(monkeypatch):
+    """Small models train faster on one thread than fighting over shared cores."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+
+
+def test_gradients_of_a_run(digits_run):
+    result = run_cli("inspect", "gradients", str(digits_run), "--lr", "2e-3")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "gradient of the loss" in out and "classifier.3.bias" in out
+    assert "no vanishing or exploding gradients" in out
