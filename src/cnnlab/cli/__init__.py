@@ -10,7 +10,7 @@ import sys
 
 from rich.console import Console
 
-from cnnlab.cli import evaluate, models, train  # noqa: F401  (each registers its command)
+from cnnlab.cli import data_show, evaluate, models, train  # noqa: F401  (each registers its command)
 from cnnlab.cli.app import app
 from cnnlab.errors import CnnlabError
 
