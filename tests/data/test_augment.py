@@ -206,3 +206,11 @@ def test_gpu_and_cpu_give_the_same_augmentations_for_the_same_seed():
     x = batch()
     spec = "flip,crop:4,affine:rot=10:translate=0.1:scale=0.1:shear=5,elastic:34:sigma=4,cutout:8"
     assert torch.allclose(run(spec, x.cuda()).cpu(), run(spec, x), atol=1e-4)
+
+
+def test_flip_then_crop_runs_as_one_gather_with_the_same_result():
+    x = batch(n=64)
+    generator = torch.Generator().manual_seed(5)
+    flipped = parse_augment("flip")(x, generator)
+    sequential = parse_augment("crop:4")(flipped, generator)
+    assert torch.equal(run("flip,crop:4", x, seed=5), sequential)

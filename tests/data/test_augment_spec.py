@@ -101,3 +101,8 @@ def test_data_show_reports_a_bad_spec_and_a_bad_count(tmp_path):
     assert bad.returncode == 2 and "bad parameter 'q=1' in 'elastic:q=1'" in bad.stderr
     many = run_cli("data", "show", "digits", "--count", "0", "--out", str(tmp_path / "g.png"))
     assert many.returncode == 2 and "--count must be between 1 and 64, found 0" in many.stderr
+
+
+def test_a_crop_larger_than_the_images_says_so():
+    with pytest.raises(ConfigError, match=r"crop:size=40 is larger than the images \(32x32"):
+        parse_augment("crop:size=40")(torch.rand(1, 1, 32, 32), torch.Generator())

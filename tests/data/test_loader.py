@@ -37,3 +37,20 @@ def test_unaugmented_batches_are_the_preprocessed_images_in_order():
     assert torch.equal(y, dataset.labels[:100])
     plain, _ = next(iter(data.InMemoryLoader(dataset, 100)))
     assert torch.equal(plain, dataset.images[:100].float() / 255)
+
+
+def test_the_trainer_augments_the_training_split_only(tmp_path):
+    from cnnlab.train import TrainConfig, Trainer
+
+    config = TrainConfig(
+        data="digits", augment="crop:pad=2:size=28,flip", preprocess="mean", out=str(tmp_path)
+    )
+    trainer = Trainer(config)
+    train, val = trainer.loaders["train"].loader, trainer.loaders["val"]
+    assert train.augment.spec == "crop:pad=2:size=28,flip"
+    assert trainer.input_shape == (1, 28, 28) and trainer.preprocess["kind"] == "mean"
+    x_val, _ = next(iter(val))
+    images = val.images[: len(x_val), :, 2:30, 2:30].float() / 255  # the centre crop
+    assert torch.allclose(x_val, images - torch.tensor(trainer.preprocess["mean"]))
+    x_train, _ = next(iter(train))
+    assert x_train.shape[1:] == (1, 28, 28)

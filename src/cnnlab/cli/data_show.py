@@ -42,7 +42,7 @@ def draw_grid(originals, augmented, labels, classes, title: str, path: Path) -> 
             ax.imshow(pixels[..., 0] if grey else pixels, cmap="gray" if grey else None,
                       vmin=0, vmax=1, interpolation="nearest")  # fmt: skip
             ax.set_xticks([]), ax.set_yticks([])
-        axes[row, 0].set_ylabel(classes[int(labels[row])], rotation=0, labelpad=12)
+        axes[row, 0].set_ylabel(classes[int(labels[row])], rotation=0, ha="right", va="center")
     axes[0, 0].set_title("original", fontsize=9)
     for column in range(1, copies + 1):
         axes[0, column].set_title(f"copy {column}", fontsize=9)

@@ -78,7 +78,7 @@ class Augment:
     operations: list[Any] = field(default_factory=list)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        for operation in self.operations:
+        for operation in fused(self.operations):
             x = operation(x, generator)
         return x
 
@@ -88,6 +88,17 @@ class Augment:
             if isinstance(operation, Lighting):
                 operation.fit(dataset)
         return self
+
+
+def fused(operations: list[Any]) -> list[Any]:
+    """``flip`` directly before ``crop`` as one crop that mirrors (one gather instead of two
+    passes over the batch; the random draws and the result are the same)."""
+    out: list[Any] = []
+    for operation in operations:
+        if isinstance(operation, Crop) and out and type(out[-1]) is Flip and not operation.flip:
+            operation = dataclasses.replace(operation, flip=out.pop().p)
+        out.append(operation)
+    return out
 
 
 def parse_augment(spec: str) -> Augment:

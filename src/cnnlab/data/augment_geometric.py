@@ -9,11 +9,14 @@ batch; crops are one ``gather``.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+
+from cnnlab.errors import ConfigError
 
 
 def uniform(generator: torch.Generator, shape: tuple[int, ...], low: float, high: float):
@@ -26,8 +29,10 @@ def chosen(generator: torch.Generator, n: int, p: float, device: torch.device) -
     return (torch.rand(n, generator=generator) < p).view(n, 1, 1, 1).to(device)
 
 
+@functools.cache
 def pixel_centres(size: int, device: torch.device) -> torch.Tensor:
-    """Normalised coordinates of the pixel centres along one axis (``align_corners=False``)."""
+    """Normalised coordinates of the pixel centres along one axis (``align_corners=False``);
+    cached, as every batch of a run asks for the same few."""
     return (torch.arange(size, device=device, dtype=torch.float32) * 2 + 1) / size - 1
 
 
@@ -38,14 +43,18 @@ def sample(x: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
 
 def warp(x: torch.Tensor, theta: torch.Tensor, size: tuple[int, int] | None = None):
     """Sample ``x`` through per-sample affine maps ``theta`` (N, 2, 3) in the normalised
-    coordinates of ``affine_grid`` (output -> input). The grid is built by broadcasting,
-    which is several times faster than ``affine_grid``'s batched matrix product on a CPU."""
+    coordinates of ``affine_grid`` (output -> input). The grid is written by two broadcast
+    multiply-adds, several times faster on a CPU than ``affine_grid``'s batched product of
+    tiny matrices."""
     height, width = size or x.shape[-2:]
-    t = theta.to(x.device, torch.float32).view(-1, 6, 1, 1).unbind(1)
-    gx = pixel_centres(width, x.device).view(1, 1, width)
-    gy = pixel_centres(height, x.device).view(1, height, 1)
-    grid = torch.stack([t[0] * gx + t[1] * gy + t[2], t[3] * gx + t[4] * gy + t[5]], dim=-1)
-    return sample(x, grid.to(x.dtype))
+    n = len(x)
+    t = theta.to(x.device, x.dtype).view(n, 6, 1, 1).unbind(1)
+    gx = pixel_centres(width, x.device).view(1, 1, width).to(x.dtype)
+    gy = pixel_centres(height, x.device).view(1, height, 1).to(x.dtype)
+    grid = torch.empty(n, height, width, 2, device=x.device, dtype=x.dtype)
+    torch.addcmul(t[1] * gy + t[2], t[0], gx, out=grid[..., 0])
+    torch.addcmul(t[4] * gy + t[5], t[3], gx, out=grid[..., 1])
+    return sample(x, grid)
 
 
 def affine_theta(
@@ -84,12 +93,21 @@ class Flip:
         return torch.where(chosen(generator, len(x), self.p, x.device), x.flip(-1), x)
 
 
-def gather_crops(x: torch.Tensor, top: torch.Tensor, left: torch.Tensor, size: tuple[int, int]):
-    """Crop a (height, width) window at per-sample (top, left) from each image, in one gather."""
+def gather_crops(
+    x: torch.Tensor,
+    top: torch.Tensor,
+    left: torch.Tensor,
+    size: tuple[int, int],
+    mirrored: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Crop a (height, width) window at per-sample (top, left) from each image, in one
+    gather; ``mirrored`` (N,) bool crops those images from their mirror image instead."""
     n, channels, _, width = x.shape
     height, out_width = size
     rows = top.view(n, 1, 1) + torch.arange(height, device=x.device).view(1, height, 1)
     cols = left.view(n, 1, 1) + torch.arange(out_width, device=x.device).view(1, 1, out_width)
+    if mirrored is not None:
+        cols = torch.where(mirrored.view(n, 1, 1), width - 1 - cols, cols)
     index = (rows * width + cols).view(n, 1, -1).expand(n, channels, -1)
     return x.flatten(2).gather(2, index).view(n, channels, height, out_width)
 
@@ -98,24 +116,33 @@ def gather_crops(x: torch.Tensor, top: torch.Tensor, left: torch.Tensor, size: t
 class Crop:
     """Random crop: pad by ``pad`` zero pixels per side, then take a window of ``size``
     (0: the original size) -- the CIFAR recipe is ``crop:pad=4``. With probability 1 - p
-    a sample gets the centre window instead."""
+    a sample gets the centre window instead. ``flip`` (not in specs) is the probability of
+    a mirror drawn first, as a ``flip`` placed before it draws it: the pair becomes one
+    gather with bitwise the same result (see :class:`cnnlab.data.augment.Augment`)."""
 
     pad: int = 0
     size: int = 0
     p: float = 1.0
+    flip: float = 0.0
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, _, height, width = x.shape
+        mirrored = torch.rand(n, generator=generator) < self.flip if self.flip else None
         out_h, out_w = (self.size, self.size) if self.size else (height, width)
         padded = F.pad(x, [self.pad] * 4) if self.pad else x
         room_h, room_w = padded.shape[-2] - out_h, padded.shape[-1] - out_w
         if room_h < 0 or room_w < 0:
-            raise ValueError(f"crop size {self.size} is larger than the image ({height}x{width})")
+            raise ConfigError(
+                f"augment crop:size={self.size} is larger than the images ({height}x{width} "
+                f"with pad {self.pad})"
+            )
         top = (torch.rand(n, generator=generator) * (room_h + 1)).long().clamp(max=room_h)
         left = (torch.rand(n, generator=generator) * (room_w + 1)).long().clamp(max=room_w)
         keep = torch.rand(n, generator=generator) >= self.p
         top[keep], left[keep] = room_h // 2, room_w // 2
-        return gather_crops(padded, top.to(x.device), left.to(x.device), (out_h, out_w))
+        if mirrored is not None:
+            mirrored = mirrored.to(x.device)
+        return gather_crops(padded, top.to(x.device), left.to(x.device), (out_h, out_w), mirrored)
 
 
 @dataclass
@@ -186,7 +213,8 @@ class Affine:
         shear = uniform(generator, (n, 2), -self.shear, self.shear)
         theta = affine_theta(angle, shift, scale, shear, tuple(x.shape[-2:]))
         skip = torch.rand(n, generator=generator) >= self.p
-        theta[skip] = torch.tensor([[1.0, 0, 0], [0, 1.0, 0]])
+        if self.p < 1:
+            theta[skip] = torch.tensor([[1.0, 0, 0], [0, 1.0, 0]])
         return warp(x, theta)
 
 
@@ -217,7 +245,9 @@ class Elastic:
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, _, height, width = x.shape
         field = torch.rand(n, 2, height, width, generator=generator).mul_(2).sub_(1)
-        field[torch.rand(n, generator=generator) >= self.p] = 0
+        skip = torch.rand(n, generator=generator) >= self.p
+        if self.p < 1:
+            field[skip] = 0
         field = field.to(x.device)
         rows = gaussian_matrix(height, self.sigma, x.device)
         cols = gaussian_matrix(width, self.sigma, x.device)
@@ -225,13 +255,9 @@ class Elastic:
         # pixels -> normalised grid units (2 / size per pixel), in x, y order
         gx = pixel_centres(width, x.device).view(1, 1, width)
         gy = pixel_centres(height, x.device).view(1, height, 1)
-        grid = torch.stack(
-            [
-                gx + field[:, 0] * (2 * self.alpha / width),
-                gy + field[:, 1] * (2 * self.alpha / height),
-            ],
-            dim=-1,
-        )
+        grid = torch.empty(n, height, width, 2, device=x.device)
+        torch.add(gx, field[:, 0], alpha=2 * self.alpha / width, out=grid[..., 0])
+        torch.add(gy, field[:, 1], alpha=2 * self.alpha / height, out=grid[..., 1])
         return sample(x, grid.to(x.dtype))
 
 

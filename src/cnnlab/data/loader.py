@@ -64,11 +64,11 @@ class InMemoryLoader:
         order = order.to(self.device)
         for batch in range(len(self)):
             index = order[batch * self.batch_size : (batch + 1) * self.batch_size]
-            x = self.images[index].float().div_(255)
+            x = self.images.index_select(0, index).float().div_(255)
             if self.augment is not None:
                 x = self.augment(x, generator)
             if self.preprocess is not None:
                 x = self.preprocess(x)
             if self.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
-            yield x, self.labels[index]
+            yield x, self.labels.index_select(0, index)

@@ -60,8 +60,10 @@ class Preprocess:
             forward, _ = self.matrices(x)
             flat = x.flatten(1) - self.tensor("pixel_mean", x)
             return (flat @ forward).view(x.shape)
-        centred = x - self.tensor("mean", x).view(1, -1, 1, 1)
-        return centred if self.kind == "mean" else centred / self.tensor("std", x).view(1, -1, 1, 1)
+        if self.kind == "mean":
+            return x - self.tensor("mean", x).view(1, -1, 1, 1)
+        scale = self.tensor("std", x).reciprocal().view(1, -1, 1, 1)
+        return torch.addcmul(-self.tensor("mean", x).view(1, -1, 1, 1) * scale, x, scale)
 
     def invert(self, z: torch.Tensor) -> torch.Tensor:
         """A preprocessed batch back on the 0..1 scale (for drawing), unclamped."""
