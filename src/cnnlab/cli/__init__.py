@@ -12,6 +12,7 @@ from rich.console import Console
 
 from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     data_catalogue,
+    data_show,
     doctor,
     evaluate,
     inspect_commands,

@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cnnlab.data.augment import parse_augment
+from cnnlab.data.preprocess import parse_preprocess
 from cnnlab.errors import ConfigError
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
@@ -47,7 +49,8 @@ class TrainConfig:
     per_class: int = 0  # few-shot: keep this many training images of each class (0: all)
     on_bad_image: str = "fail"  # image folders: fail (listing every bad file) or skip them
     pad: int = 0  # zero pixels added on every side of each image (LeCun pads MNIST 28->32: 2)
-    augment: str = ""  # augmentation spec, recorded with the run (applied by the data loader)
+    augment: str = ""  # training-split augmentation, e.g. flip,crop:4 (see cnnlab.data.augment)
+    preprocess: str = "standardize"  # none, mean, standardize, pca, zca[:eps=E]; fitted on train
     epochs: int = 10  # passes over the training split
     max_steps: int = 0  # stop after this many optimiser steps (0: run all epochs)
     batch_size: int = 64  # images per optimiser step (global, over all processes)
@@ -116,6 +119,8 @@ class TrainConfig:
             raise ConfigError("schedule 'step' needs milestones, e.g. --milestones 30,60")
         if sorted(self.milestones) != list(self.milestones):
             raise ConfigError(f"milestones must increase, found {self.milestones}")
+        parse_augment(self.augment)  # a ConfigError naming the bad token
+        parse_preprocess(self.preprocess)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)

@@ -10,6 +10,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnlab import data
+from cnnlab.data.augment import crop_pad, eval_transform, training_size
+from cnnlab.data.preprocess import Preprocess, load_preprocess
+from cnnlab.data.tta import TTA_MODES
+from cnnlab.data.tta import predict as tta_predict
+from cnnlab.errors import ConfigError
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.metrics import RunningMetrics
 from cnnlab.train.run import RunFolder
@@ -72,16 +77,58 @@ def evaluate(model: nn.Module, loader: data.InMemoryLoader, num_classes: int) ->
     return metrics
 
 
-def evaluate_run(run_path: str | Path, split: str = "test", which: str = "last") -> EvalResult:
-    """Rebuild model and data from the run folder alone and evaluate on ``split``."""
+@dataclass
+class TestTimeAugment:
+    mode: str  # flip, 10crop or multiscale
+    size: int  # the model's input size (square)
+    pad: int  # what 10-crop pads images no larger than the input by
+    preprocess: Preprocess
+
+
+@torch.no_grad()
+def evaluate_tta(
+    model: nn.Module, loader: data.InMemoryLoader, num_classes: int, tta: TestTimeAugment
+) -> RunningMetrics:
+    """Like :func:`evaluate` on a loader of 0..1 batches (no preprocessing), averaging the
+    softmax outputs of the test-time views; the loss is the NLL of the averaged output."""
+    model.eval()
+    metrics = RunningMetrics(num_classes, confusion=True)
+    for x, y in loader:
+        probs = tta_predict(
+            model, x, tta.mode, size=tta.size, preprocess=tta.preprocess, pad=tta.pad
+        )
+        log_probs = probs.clamp_min(1e-12).log()
+        metrics.update(F.nll_loss(log_probs, y), log_probs, y)
+    return metrics
+
+
+def evaluate_run(
+    run_path: str | Path, split: str = "test", which: str = "last", tta: str = "none"
+) -> EvalResult:
+    """Rebuild model and data from the run folder alone and evaluate on ``split``, with the
+    run's preprocessing (and its augment spec's centre crop) or test-time augmentation."""
     run = RunFolder.open(run_path)
     config = run.config()
     model = run.load_model(which).to(config.device)
     dataset = load_split(config, split)
-    stats = run.read_json(run.preprocess_path)
-    loader = data.InMemoryLoader(
-        dataset, EVAL_BATCH_SIZE, mean=stats["mean"], std=stats["std"], device=config.device
-    )
-    return EvalResult.from_metrics(
-        split, evaluate(model, loader, dataset.num_classes), dataset.classes
-    )
+    preprocess = load_preprocess(run.path)
+    if tta == "none":
+        loader = data.InMemoryLoader(
+            dataset,
+            EVAL_BATCH_SIZE,
+            preprocess=preprocess,
+            device=config.device,
+            augment=eval_transform(config.augment),
+        )
+        metrics = evaluate(model, loader, dataset.num_classes)
+    else:
+        if tta not in TTA_MODES:
+            raise ConfigError(
+                f"unknown test-time augmentation {tta!r}: expected one of {', '.join(TTA_MODES)}"
+            )
+        height, width = training_size(config.augment, dataset.image_shape[1:])
+        size = min(height, width)
+        loader = data.InMemoryLoader(dataset, EVAL_BATCH_SIZE, device=config.device)
+        spec = TestTimeAugment(tta, size, crop_pad(config.augment), preprocess)
+        metrics = evaluate_tta(model, loader, dataset.num_classes, spec)
+    return EvalResult.from_metrics(split, metrics, dataset.classes)

@@ -22,6 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch.nn.parallel import DistributedDataParallel
 
 from cnnlab import data, models
+from cnnlab.data.augment import build_augment, eval_transform, training_size
+from cnnlab.data.preprocess import fit_preprocess
 from cnnlab.errors import TrainingError
 from cnnlab.train import distributed
 from cnnlab.train.callbacks import BestAndEarlyStop, Callback
@@ -88,21 +90,29 @@ class Trainer:
         self.epoch_clock = (time.perf_counter(), 0)  # (when, batch) the epoch (re)started
 
     def setup_data(self) -> None:
+        """Load the splits; fit the preprocessing (and PCA lighting) on the training split;
+        augment the training split only; evaluation splits get the spec's centre crop."""
         config = self.config
         splits = {split: load_split(config, split) for split in data.registry.SPLITS}
-        mean, std = splits["train"].channel_stats()
-        self.preprocess = {"mean": mean, "std": std}
+        self.preprocessor = fit_preprocess(config.preprocess, splits["train"])
+        self.preprocess = self.preprocessor.as_dict()
         self.classes = splits["train"].classes
-        self.input_shape = splits["train"].image_shape
+        augment = build_augment(config.augment, splits["train"])
+        eval_crop = eval_transform(config.augment)
+        self.input_shape = (
+            splits["train"].image_shape[0],
+            *training_size(config.augment, splits["train"].image_shape[1:]),
+        )
         self.loaders: dict[str, Any] = {
             split: data.InMemoryLoader(
                 dataset,
                 config.batch_size,
-                mean=mean,
-                std=std,
+                preprocess=self.preprocessor,
                 shuffle=split == "train",
                 seed=config.seed,
                 device=config.device,
+                augment=augment if split == "train" else eval_crop,
+                channels_last=config.channels_last,
             )
             for split, dataset in splits.items()
         }
@@ -357,6 +367,8 @@ class Trainer:
         self.run.prepare(
             self.config, self.preprocess, resumed_epoch=self.epoch if resumed else None
         )
+        if not resumed:
+            self.preprocessor.save_tensors(self.run.path)  # whitening matrices, if any
         if self.config.tensorboard:
             purge = self.epoch if resumed else None
             self.tensorboard = TensorBoardLog(self.run.path / "tb", purge_after=purge)

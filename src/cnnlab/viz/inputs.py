@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from torch import nn
 
 from cnnlab.data import Dataset
+from cnnlab.data.preprocess import Preprocess, load_preprocess
 from cnnlab.errors import DataError
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.evaluate import load_split
@@ -29,8 +30,9 @@ class LoadedRun:
     run: RunFolder
     config: TrainConfig
     model: nn.Module  # in eval mode, on the run's device
-    mean: torch.Tensor  # (1, C, 1, 1), on the 0..1 scale
+    mean: torch.Tensor  # (1, C, 1, 1), per-channel mean of the training split on 0..1
     std: torch.Tensor  # (1, C, 1, 1)
+    preprocess: Preprocess  # what training applied to its 0..1 batches (preprocess.json)
 
     @property
     def device(self) -> torch.device:
@@ -38,11 +40,11 @@ class LoadedRun:
 
     def normalise(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 (N, C, H, W) images as the float batch the model was trained on."""
-        return (images.to(self.device).float() / 255 - self.mean) / self.std
+        return self.preprocess(images.to(self.device).float() / 255)
 
     def denormalise(self, batch: torch.Tensor) -> torch.Tensor:
         """A normalised batch back on the 0..1 scale, for drawing."""
-        return (batch * self.std + self.mean).clamp(0, 1)
+        return self.preprocess.invert(batch).clamp(0, 1)
 
     def split(self, split: str = "test") -> Dataset:
         """One split of the run's dataset, padded as in training."""
@@ -89,10 +91,10 @@ def open_run(path: str | Path, which: str = "last") -> LoadedRun:
     run = RunFolder.open(path)
     config = run.config()
     model = run.load_model(which).to(config.device)
-    stats = run.read_json(run.preprocess_path)
-    mean = torch.tensor(stats["mean"], device=config.device).view(1, -1, 1, 1)
-    std = torch.tensor(stats["std"], device=config.device).view(1, -1, 1, 1)
-    return LoadedRun(run, config, model, mean, std)
+    preprocess = load_preprocess(run.path)
+    mean = torch.tensor(preprocess.mean, device=config.device).view(1, -1, 1, 1)
+    std = torch.tensor(preprocess.std, device=config.device).view(1, -1, 1, 1)
+    return LoadedRun(run, config, model, mean, std, preprocess)
 
 
 def read_image(path: str | Path, mode: str) -> torch.Tensor:

@@ -1,0 +1,83 @@
+"""Test-time augmentation: several views of each test image, softmax outputs averaged.
+
+    flip        the image and its mirror (2 views)
+    10crop      the four corner crops and the centre crop, and their mirrors (10 views,
+                AlexNet / the lecture's "average a fixed set of crops")
+    multiscale  ResNet's five scales: the short side resized to {224, 256, 384, 480, 640}
+                (in proportion to the model's input size), 10 crops at each (50 views)
+
+Views are cut from float batches on the 0..1 scale; each is preprocessed and fed to the
+model. When the images are no larger than the model's input (in-memory datasets trained
+with ``crop:pad=P``), 10-crop pads them by P pixels per side first (by size/8 if the run
+used no crop), so the corner crops are the most shifted views training saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnnlab.data.augment_geometric import centre_crop, resize_short
+from cnnlab.errors import ConfigError
+
+TTA_MODES = ("none", "flip", "10crop", "multiscale")
+RESNET_SCALES = (224, 256, 384, 480, 640)  # short sides for a 224 input (He et al. 2016)
+
+
+def ten_crop(x: torch.Tensor, size: int) -> list[torch.Tensor]:
+    """Top-left, top-right, bottom-left, bottom-right and centre ``size`` crops, then the
+    mirror images of the same five, in that order."""
+    height, width = x.shape[-2:]
+    if size > min(height, width):
+        raise ConfigError(
+            f"10-crop of {size} pixels needs images at least that large, found {height}x{width}"
+        )
+    corners = [
+        x[..., :size, :size],
+        x[..., :size, width - size :],
+        x[..., height - size :, :size],
+        x[..., height - size :, width - size :],
+        centre_crop(x, size),
+    ]
+    return corners + [crop.flip(-1) for crop in corners]
+
+
+def views(x: torch.Tensor, mode: str, size: int, pad: int = 0) -> Iterator[torch.Tensor]:
+    """The test-time views of a batch for a model whose input is ``size`` x ``size``."""
+    if mode not in TTA_MODES:
+        raise ConfigError(
+            f"unknown test-time augmentation {mode!r}: expected one of {', '.join(TTA_MODES)}"
+        )
+    fitted = centre_crop(x, size) if min(x.shape[-2:]) > size else x
+    if mode == "none":
+        yield fitted
+    elif mode == "flip":
+        yield from (fitted, fitted.flip(-1))
+    elif mode == "10crop":
+        source = x if min(x.shape[-2:]) > size else F.pad(x, [pad or max(1, size // 8)] * 4)
+        yield from ten_crop(source, size)
+    else:
+        for scale in RESNET_SCALES:
+            yield from ten_crop(resize_short(x, round(size * scale / 224)), size)
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module,
+    x: torch.Tensor,
+    mode: str,
+    *,
+    size: int,
+    preprocess: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    pad: int = 0,
+) -> torch.Tensor:
+    """Class probabilities (N, K) of a 0..1 batch: the mean of the views' softmax outputs."""
+    total, count = None, 0
+    for view in views(x, mode, size, pad):
+        logits = model(preprocess(view) if preprocess else view)
+        probs = logits.float().softmax(dim=1)
+        total, count = (probs if total is None else total + probs), count + 1
+    return total / count

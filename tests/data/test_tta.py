@@ -1,0 +1,86 @@
+"""Test-time augmentation: the views are the right pixels; averaging is the softmax mean."""
+
+import pytest
+import torch
+from torch import nn
+
+from cnnlab.data.tta import predict, ten_crop, views
+from cnnlab.errors import ConfigError
+from conftest import run_cli
+
+
+def numbered(height=6, width=7):
+    return torch.arange(2 * height * width, dtype=torch.float32).view(1, 2, height, width)
+
+
+def test_ten_crop_gives_the_corners_the_centre_and_their_mirrors():
+    x = numbered()
+    crops = ten_crop(x, 4)
+    assert len(crops) == 10 and all(c.shape == (1, 2, 4, 4) for c in crops)
+    expected = [
+        x[..., 0:4, 0:4],  # top left
+        x[..., 0:4, 3:7],  # top right
+        x[..., 2:6, 0:4],  # bottom left
+        x[..., 2:6, 3:7],  # bottom right
+        x[..., 1:5, 1:5],  # centre
+    ]
+    for crop, want in zip(crops[:5], expected, strict=True):
+        assert torch.equal(crop, want)
+    for mirror, want in zip(crops[5:], expected, strict=True):
+        assert torch.equal(mirror, want.flip(-1))
+    assert crops[0][0, 0, 0, 0] == 0 and crops[3][0, 0, -1, -1] == 41  # the corner pixels
+
+
+def test_ten_crop_of_images_no_larger_than_the_input_pads_first():
+    x = numbered(4, 4)
+    crops = list(views(x, "10crop", 4, pad=1))
+    assert torch.equal(crops[4], x)  # the centre of the padded image is the image
+    assert torch.equal(crops[0][..., 1:, 1:], x[..., :3, :3])
+    assert torch.all(crops[0][..., 0, :] == 0)
+
+
+def test_multiscale_is_five_scales_of_ten_crops():
+    x = torch.rand(2, 3, 40, 48)
+    all_views = list(views(x, "multiscale", 32))
+    assert len(all_views) == 50 and all(v.shape == (2, 3, 32, 32) for v in all_views)
+
+
+class FlipInvariant(nn.Module):
+    """g(x) + g(mirror x): the same output for an image and its mirror, by construction."""
+
+    def __init__(self):
+        super().__init__()
+        self.g = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.LazyLinear(5))
+
+    def forward(self, x):
+        return self.g(x) + self.g(x.flip(-1))
+
+
+def test_flip_tta_changes_nothing_for_a_flip_invariant_model():
+    torch.manual_seed(0)
+    model, x = FlipInvariant(), torch.rand(8, 3, 12, 12)
+    plain = model(x).softmax(dim=1)
+    assert torch.allclose(predict(model, x, "flip", size=12), plain, atol=1e-6)
+    assert torch.allclose(predict(model, x, "none", size=12), plain)
+
+
+def test_tta_averages_the_softmax_of_the_views():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.LazyLinear(5))
+    x = torch.rand(3, 3, 10, 10)
+    crops = ten_crop(x, 8)
+    expected = torch.stack([model(c).softmax(dim=1) for c in crops]).mean(dim=0)
+    assert torch.allclose(predict(model, x, "10crop", size=8), expected, atol=1e-6)
+    with pytest.raises(ConfigError, match="unknown test-time augmentation 'five'"):
+        predict(model, x, "five", size=8)
+
+
+def test_cli_eval_with_tta_prints_the_mode(digits_run):
+    plain = run_cli("eval", str(digits_run))
+    flipped = run_cli("eval", str(digits_run), "--tta", "10crop")
+    assert plain.returncode == 0 and flipped.returncode == 0, flipped.stderr
+    assert "(test-time augmentation: 10crop)" in flipped.stdout
+    assert "test accuracy" in flipped.stdout
+    bad = run_cli("eval", str(digits_run), "--tta", "mirror")
+    assert bad.returncode == 2
+    assert "unknown test-time augmentation 'mirror': expected one of none, flip" in bad.stderr
