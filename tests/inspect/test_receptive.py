@@ -51,6 +51,30 @@ def test_tf_same_padding_and_locally_connected_layer():
     assert [square(r) for r in rows] == [(3, 2, 0.5), (7, 2, 2.5)]
 
 
+@pytest.mark.parametrize(
+    ("layer", "field", "jump"),
+    [
+        ("features.0", 5, 1),  # C1: one 5x5 kernel
+        ("features.2", 6, 2),  # S2: 5 + (2-1)*1
+        ("features.3", 14, 2),  # C3: 6 + (5-1)*2
+        ("features.5", 16, 4),  # S4: 14 + (2-1)*2
+        ("features.6", 32, 4),  # C5: 16 + (5-1)*4, the whole 32x32 input
+    ],
+)
+def test_lenet5_fields_match_the_hand_computed_ones(layer, field, jump):
+    rows = by_name("lenet5", (1, 32, 32))
+    assert square(rows[layer]) == (field, jump, field / 2)  # no padding: from pixel 0
+
+
+def test_padding_and_ceil_mode_pooling_are_counted():
+    # AlexNet: conv 11/4 pad 2 -> 11, jump 4, from -2; pool 3/2 -> 19, jump 8;
+    # conv 5 pad 2 -> 51 from -18: centre -18 + 51/2
+    assert square(by_name("alexnet")["features.3"]) == (51, 8, 7.5)
+    # ZFNet: conv 7/2 pad 1 -> 7, jump 2, from -1; pool 3/2 (ceil) -> 11, jump 4;
+    # conv 5/2 -> 27, jump 8, from -1: centre -1 + 27/2
+    assert square(by_name("zfnet")["features.5"]) == (27, 8, 12.5)
+
+
 def test_vgg16_and_alexnet_final_pooling_fields():
     vgg, alexnet = by_name("vgg16"), by_name("alexnet")
     assert square(vgg["features.30"]) == (212, 32, 16)  # pool5

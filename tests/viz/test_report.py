@@ -13,8 +13,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from cnnlab import models
-from cnnlab.viz.report import layer_table
 from conftest import run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -100,7 +98,12 @@ def test_the_report_is_self_contained_and_holds_every_section(report):
     per_class = re.findall(r'<tr><td>(\d)</td><td class="num">(\d+)</td>', page)
     assert [name for name, _ in per_class] == [str(d) for d in range(10)]
     assert sum(int(count) for _, count in per_class) == 360  # the digits test split
-    assert '<td>total</td><td></td><td></td><td class="num">61,706</td>' in page
+    assert '<tr><td>Total params</td><td class="num">61,706</td></tr>' in page
+    assert '<tr><td>Total MACs</td><td class="num">416,520 (416.52K)</td></tr>' in page
+    assert "<td>multiply-adds per image</td><td>416.52K</td>" in page
+    for line in ("Input size (MB)", "Forward/backward pass size (MB)", "Params size (MB)",
+                 "Estimated Total Size (MB)"):  # fmt: skip
+        assert re.search(rf'<tr><td>{re.escape(line)}</td><td class="num">\d+\.\d\d</td>', page)
 
 
 @needs_chromium
@@ -115,17 +118,24 @@ def test_the_report_renders_in_chromium_with_no_missing_images(report, digits_ru
             assert image["size"] == list(png.size), name
 
 
-def test_the_layer_table_gives_lenet5_shapes_and_parameters_as_the_lecture_does():
-    rows = layer_table(models.create("lenet5"), (1, 32, 32))
-    with_params = [(r.kind, r.output_shape, r.params) for r in rows if r.params]
-    assert with_params == [
-        ("Conv2d", (6, 28, 28), 156),
-        ("Conv2d", (16, 10, 10), 2_416),
-        ("Conv2d", (120, 1, 1), 48_120),
-        ("Linear", (84,), 10_164),
-        ("Linear", (10,), 850),
+def test_the_model_section_gives_lenet5_shapes_parameters_and_macs_as_the_lecture_does(report):
+    page = report.read_text(encoding="utf-8")
+    model = page[page.index("<h2>Model</h2>") : page.index("<h2>Configuration</h2>")]
+    cells = r"<tr><td>[\s\xa0]*(\w+)-\d+</td><td>([\w.]+)</td><td>\[([\d, ]+)\]</td>"
+    numbers = r'<td class="num">([\d,]+)</td><td class="num">([\d,]+)</td></tr>'
+    rows = [
+        (kind, name, shape, int(params.replace(",", "")), int(macs.replace(",", "")))
+        for kind, name, shape, params, macs in re.findall(cells + numbers, model)
     ]
-    assert [r.output_shape for r in rows if r.kind == "MaxPool2d"] == [(6, 14, 14), (16, 5, 5)]
+    assert [r for r in rows if r[3]] == [
+        ("Conv2d", "features.0", "1, 6, 28, 28", 156, 117_600),  # 6 * 28*28 * 5*5
+        ("Conv2d", "features.3", "1, 16, 10, 10", 2_416, 240_000),  # 16 * 10*10 * 6*5*5
+        ("Conv2d", "features.6", "1, 120, 1, 1", 48_120, 48_000),
+        ("Linear", "classifier.1", "1, 84", 10_164, 10_080),
+        ("Linear", "classifier.3", "1, 10", 850, 840),
+    ]
+    assert [r[2] for r in rows if r[0] == "MaxPool2d"] == ["1, 6, 14, 14", "1, 16, 5, 5"]
+    assert len(rows) == 12  # every layer of features and classifier, containers left out
 
 
 def test_report_of_a_folder_that_is_not_a_run_says_so(tmp_path):

@@ -30,11 +30,13 @@ def format_macs(macs: int) -> str:
     return str(macs)
 
 
-def _shape(row: LayerRow) -> str:
+def shape_text(row: LayerRow) -> str:
+    """``[1, 6, 28, 28]``; several outputs comma-separated, none ``--``."""
     return ", ".join(str(list(s)) for s in row.output_shapes) or "--"
 
 
-def _totals(summary: ModelSummary) -> list[str]:
+def totals_lines(summary: ModelSummary) -> list[str]:
+    """Parameter counts and MACs, a blank line, then the memory estimate."""
     memory = summary.memory
     return [
         f"Total params: {summary.total_params:,}",
@@ -60,8 +62,10 @@ def table(summary: ModelSummary) -> Group:
     grid.add_column("MACs", justify="right")
     for row in summary.visible_rows():
         indent = "  " * (row.depth - 1)
-        grid.add_row(indent + row.label, row.name, _shape(row), f"{row.params:,}", f"{row.macs:,}")
-    return Group(grid, Text("\n".join(_totals(summary))))
+        grid.add_row(
+            indent + row.label, row.name, shape_text(row), f"{row.params:,}", f"{row.macs:,}"
+        )
+    return Group(grid, Text("\n".join(totals_lines(summary))))
 
 
 def render_text(summary: ModelSummary, width: int = 120) -> str:

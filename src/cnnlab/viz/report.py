@@ -1,7 +1,8 @@
 """``cnnlab report RUN``: one self-contained HTML page about a trained run.
 
 The page holds the summary, learning curves, confusion matrix, per-class accuracy,
-first-layer filters, most confident mistakes, a per-layer model table and the whole
+first-layer filters, most confident mistakes, the model's per-layer table, totals and memory
+estimate (:func:`cnnlab.summary`, as ``cnnlab summary`` prints it) and the whole
 configuration. Every picture is also written to the run's ``plots/`` folder and embedded
 in the page as a base64 data URI, so the file can be mailed or archived alone.
 """
@@ -12,15 +13,12 @@ import base64
 import dataclasses
 import html
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-from torch import nn
-
 from cnnlab.atomic import atomic_write_text
+from cnnlab.inspect.summary import ModelSummary, summary
+from cnnlab.inspect.summary_render import format_macs, shape_text, totals_lines
 from cnnlab.viz.activations import first_conv_name
 from cnnlab.viz.filters import filter_weights, plot_filters
 from cnnlab.viz.inputs import LoadedRun, open_run
@@ -29,43 +27,6 @@ from cnnlab.viz.plots import plot_confusion, plot_curves
 from cnnlab.viz.report_template import PAGE
 
 MISTAKES_SHOWN = 16
-
-
-@dataclass
-class LayerRow:
-    name: str
-    kind: str  # the module's class name
-    output_shape: tuple[int, ...]  # without the batch dimension
-    params: int  # parameters the module itself holds (not its children's)
-
-
-def layer_table(model: nn.Module, input_shape: Sequence[int]) -> list[LayerRow]:
-    """Every module that holds parameters or has no children, in the order a forward pass on
-    one zero image of ``input_shape`` (C, H, W) runs them."""
-    rows: list[LayerRow] = []
-
-    def record(name: str):
-        def hook(module: nn.Module, inputs: tuple, output: Any) -> None:
-            shape = tuple(output.shape[1:]) if isinstance(output, torch.Tensor) else ()
-            params = sum(p.numel() for p in module.parameters(recurse=False))
-            rows.append(LayerRow(name, type(module).__name__, shape, params))
-
-        return hook
-
-    handles = [
-        module.register_forward_hook(record(name))
-        for name, module in model.named_modules()
-        if name
-        and (not any(True for _ in module.children()) or any(module.parameters(recurse=False)))
-    ]
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    try:
-        with torch.no_grad():
-            model(torch.zeros(1, *input_shape, device=device))
-    finally:
-        for handle in handles:
-            handle.remove()
-    return rows
 
 
 def build_report(run: str | Path, out: str | Path | None = None, which: str = "last") -> Path:
@@ -86,17 +47,14 @@ def build_report(run: str | Path, out: str | Path | None = None, which: str = "l
         )
     ]
     input_shape = predictions.dataset.image_shape
-    rows = layer_table(loaded.model, input_shape)
-    layers = [[r.name, r.kind, " x ".join(map(str, r.output_shape)), f"{r.params:,}"] for r in rows]
-    total = sum(p.numel() for p in loaded.model.parameters())
-    layers.append(["total", "", "", f"{total:,}"])
+    layers = summary(loaded.model, input_shape)
     config = [[key, json.dumps(value)] for key, value in dataclasses.asdict(loaded.config).items()]
     page = PAGE.substitute(
         title=html.escape(f"cnnlab report: {loaded.config.model} on {loaded.config.data}"),
         subtitle=html.escape(f"run folder {folder.path.resolve()}, checkpoint {which}"),
-        summary=_table(["", "value"], _summary(loaded, predictions.accuracy(), total, input_shape)),
+        summary=_table(["", "value"], _summary(loaded, predictions.accuracy(), layers)),
         per_class=_table(["class", "test images", "accuracy"], per_class, numeric={1, 2}),
-        layers=_table(["layer", "type", "output shape", "parameters"], layers, numeric={3}),
+        layers=_model_section(layers),
         config=_table(["field", "value"], config),
         **sections,
     )
@@ -133,34 +91,58 @@ def _figures(loaded: LoadedRun) -> dict[str, Any]:
     }
 
 
-def _summary(
-    loaded: LoadedRun, accuracy: float, params: int, input_shape: Sequence[int]
-) -> list[list[str]]:
+def _model_section(model: ModelSummary) -> str:
+    """The summary's layer table (as ``cnnlab summary`` prints it), then its totals and
+    memory estimate side by side."""
+    indent = "\u00a0\u00a0"  # children under their parent, as in the printed table
+    layers = [
+        [indent * (row.depth - 1) + row.label, row.name, shape_text(row)]
+        + [f"{row.params:,}", f"{row.macs:,}"]
+        for row in model.visible_rows()
+    ]
+    lines = totals_lines(model)
+    blank = lines.index("")
+    totals, memory = (
+        [line.rsplit(": ", 1) for line in part] for part in (lines[:blank], lines[blank + 1 :])
+    )
+    header = ["layer (type)", "name", "output shape", "parameters", "MACs"]
+    return (
+        _table(header, layers, numeric={3, 4})
+        + '\n<div class="columns">\n<div>'
+        + _table(["totals", ""], totals, numeric={1})
+        + "</div>\n<div>"
+        + _table(["memory estimate (float32)", ""], memory, numeric={1})
+        + "</div>\n</div>"
+    )
+
+
+def _summary(loaded: LoadedRun, accuracy: float, model: ModelSummary) -> list[list[str]]:
     config, run = loaded.config, loaded.run
     rows = run.metrics()
-    summary = [
+    facts = [
         ["model", config.model],
         ["dataset", config.data],
-        ["input", " x ".join(map(str, input_shape))],
-        ["parameters", f"{params:,}"],
+        ["input", " x ".join(map(str, model.input_shape))],
+        ["parameters", f"{model.total_params:,}"],
+        ["multiply-adds per image", format_macs(model.total_macs)],
         ["epochs trained", str(rows[-1]["epoch"]) if rows else "0"],
         ["test accuracy", f"{100 * accuracy:.2f}%"],
     ]
     if run.results_path.is_file():
         results = run.read_json(run.results_path)
-        summary += [
+        facts += [
             ["test loss", f"{results['loss']:.4f}"],
             ["test top-5 accuracy", f"{100 * results['top5']:.2f}%"],
         ]
     if rows and "val_accuracy" in rows[-1]:
         best = max(rows, key=lambda row: row["val_accuracy"])
-        summary.append(
+        facts.append(
             [
                 "best validation accuracy",
                 f"{100 * best['val_accuracy']:.2f}% (epoch {best['epoch']})",
             ]
         )
-    return summary
+    return facts
 
 
 def _image(path: Path, alt: str) -> str:

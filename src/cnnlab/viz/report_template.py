@@ -22,7 +22,8 @@ PAGE = Template("""<!DOCTYPE html>
   th { background: #f4f4f4; }
   td.num { text-align: right; font-variant-numeric: tabular-nums; }
   img { max-width: 100%; height: auto; display: block; margin: 0.5em 0; }
-  .columns { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }
+  .columns { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start;
+             margin-top: 1em; }
 </style>
 </head>
 <body>
