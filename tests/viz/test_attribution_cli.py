@@ -49,7 +49,7 @@ def test_out_puts_the_png_where_asked(digits_run, tmp_path):
     ("args", "message"),
     [
         (["gradcam", "--layer", "conv9"],
-         "unknown layer 'conv9' in LeNet5; its layers are: features, features.0, features.1,"),
+         "unknown layer 'conv9'. Known layers: classifier, classifier.0, classifier.1,"),
         (["max-response", "--layer", "features.3", "--unit", "16"],
          "unit 16 is out of range: layer 'features.3' has 16 units (0..15)"),
         (["saliency", "--target", "10"],

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.viz.activations import find_layer as find_named_layer
 
 
 class Normalised(nn.Module):
@@ -40,15 +41,8 @@ def layer_names(model: nn.Module) -> list[str]:
 
 
 def find_layer(model: nn.Module, name: str) -> nn.Module:
-    """The submodule called ``name``; a ModelError listing the layer names if there is none."""
-    inner = unwrap(model)
-    modules = dict(inner.named_modules())
-    if not name or name not in modules:
-        raise ModelError(
-            f"unknown layer {name!r} in {type(inner).__name__}; its layers are: "
-            + ", ".join(layer_names(inner))
-        )
-    return modules[name]
+    """The submodule called ``name`` of ``model`` (or of the model a Normalised wraps)."""
+    return find_named_layer(unwrap(model), name)
 
 
 def is_conv(module: nn.Module) -> bool:
