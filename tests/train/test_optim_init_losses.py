@@ -125,6 +125,16 @@ def test_ema_follows_the_formula_and_copies_buffers():
     with torch.no_grad():
         net[0].weight.add_(1.0)
         net[1].running_mean.fill_(3.0)
-    ema.update(net)
+    ema.update(net, step=1000)  # past the warm-up: the configured decay
     assert torch.allclose(ema.model[0].weight, 0.9 * before + 0.1 * (before + 1.0))
     assert torch.equal(ema.model[1].running_mean, torch.full((2,), 3.0))
+
+
+def test_ema_decay_warms_up_so_the_initial_weights_are_forgotten():
+    ema = EMA(nn.Linear(2, 2), decay=0.999)
+    assert ema.decay_at(0) == 0.1  # (1 + 0) / (10 + 0): the first update takes 90% of w
+    assert ema.decay_at(90) == 0.91
+    assert ema.decay_at(100_000) == 0.999
+    weights = [ema.decay_at(t) for t in range(400)]
+    carried = torch.tensor(weights).prod().item()  # share of the initial weights left
+    assert carried < 1e-3 < 0.999**400

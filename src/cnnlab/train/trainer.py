@@ -235,7 +235,7 @@ class Trainer:
             self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         if self.ema:
-            self.ema.update(self.model)
+            self.ema.update(self.model, self.global_step)
         self.global_step += 1
 
     def end_epoch(self, train: dict[str, float], console: Console) -> None:
