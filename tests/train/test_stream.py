@@ -1,0 +1,104 @@
+"""`cnnlab train --stream`: an image folder decoded batch by batch in DataLoader workers."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from cnnlab.errors import DataError
+from cnnlab.train import TrainConfig
+from cnnlab.train.trainer import Trainer
+from conftest import run_cli
+
+
+@pytest.fixture(autouse=True)
+def one_thread(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+
+
+def make_folder(root, per_class: int = 20):
+    """Three classes of 16x16 colour PNGs, class c bright in channel c (padded to 32x32 for
+    LeNet-5)."""
+    rng = np.random.default_rng(0)
+    for c in range(3):
+        (root / f"c{c}").mkdir(parents=True)
+        for i in range(per_class):
+            pixels = rng.integers(0, 80, (16, 16, 3), dtype=np.uint8)
+            pixels[..., c] += 150
+            Image.fromarray(pixels).save(root / f"c{c}" / f"{i:02d}.png")
+    return root
+
+
+def train_args(root, out, *extra: str) -> list[str]:
+    return [
+        "train", "lenet5", "--data", f"folder:{root}", "--epochs", "2", "--batch-size", "16",
+        "--pad", "8", "--no-tensorboard", "--deterministic", "--out", str(out), *extra,
+    ]  # fmt: skip
+
+
+def test_a_streamed_run_trains_and_evaluates_from_its_run_folder(tmp_path):
+    root = make_folder(tmp_path / "pics")
+    run = tmp_path / "run"
+    trained = run_cli(*train_args(root, run, "--stream", "--workers", "2", "--augment", "flip"))
+    assert trained.returncode == 0, trained.stderr
+    accuracy = re.search(r"test accuracy (\d\.\d{4}) \(12 images\)", trained.stdout)
+    assert accuracy, trained.stdout
+    assert json.loads((run / "config.json").read_text())["stream"] is True
+    assert len((run / "metrics.jsonl").read_text().splitlines()) >= 2
+    evaluated = run_cli("eval", str(run))
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert f"test accuracy {accuracy[1]} (12 images)" in evaluated.stdout
+
+
+def test_streamed_and_in_memory_runs_split_and_train_alike(tmp_path):
+    root = make_folder(tmp_path / "pics")
+    runs = {}
+    for stream in (False, True):
+        config = TrainConfig(
+            data=f"folder:{root}", stream=stream, workers=1, epochs=1, batch_size=16,
+            seed=3, pad=8, tensorboard=False, out=str(tmp_path / f"run-{stream}"),
+        )  # fmt: skip
+        trainer = Trainer(config)
+        labels = {
+            split: torch.cat([batch[1] for batch in loader])
+            for split, loader in trainer.loaders.items()
+        }
+        runs[stream] = labels, trainer.preprocessor.mean, trainer.input_shape
+    (memory, memory_mean, memory_shape), (streamed, stream_mean, stream_shape) = runs.values()
+    assert (
+        len(streamed["train"]) == len(memory["train"]) == 43
+    )  # 60 - 12 test - 5 val (10%, rounded up)
+    for split in ("train", "val", "test"):
+        assert torch.equal(streamed[split].sort().values, memory[split].sort().values)
+    assert torch.equal(streamed["train"], memory["train"])  # the same shuffle of the same files
+    assert stream_mean == memory_mean and stream_shape == memory_shape == (3, 32, 32)
+
+
+def test_skip_leaves_out_bad_files_while_streaming_and_names_them(tmp_path):
+    root = make_folder(tmp_path / "pics")
+    (root / "c1" / "readme.png").write_bytes(b"not pixels\n")
+    whole = (root / "c2" / "00.png").read_bytes()
+    (root / "c2" / "truncated.png").write_bytes(whole[: len(whole) // 2])
+    run = tmp_path / "run"
+    config = TrainConfig(data=f"folder:{root}", stream=True, out=str(run))
+    with pytest.raises(DataError, match=r"found 1 of 62 image files .*\n.*readme.png: expected"):
+        Trainer(config)
+    trained = run_cli(
+        *train_args(root, run, "--stream", "--workers", "1", "--on-bad-image", "skip")
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert f"{root / 'c1' / 'readme.png'}: expected an image file" in trained.stderr
+    assert f"{root / 'c2' / 'truncated.png'}: expected a complete image" in trained.stderr
+    assert (run / "results.json").exists()
+
+
+def test_stream_is_refused_for_a_dataset_held_in_memory(tmp_path):
+    result = run_cli("train", "lenet5", "--data", "digits", "--stream", "--out", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "error: stream applies to image folders (folder:PATH), found dataset 'digits', which "
+        "is held in memory; leave out --stream"
+    )
