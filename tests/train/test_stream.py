@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from cnnlab.errors import DataError
-from cnnlab.train import TrainConfig
+from cnnlab.train import TrainConfig, evaluate_run
 from cnnlab.train.trainer import Trainer
 from conftest import run_cli
 
@@ -51,6 +51,8 @@ def test_a_streamed_run_trains_and_evaluates_from_its_run_folder(tmp_path):
     evaluated = run_cli("eval", str(run))
     assert evaluated.returncode == 0, evaluated.stderr
     assert f"test accuracy {accuracy[1]} (12 images)" in evaluated.stdout
+    flipped = evaluate_run(run, tta="flip")
+    assert flipped.count == 12 and flipped.classes == ["c0", "c1", "c2"]
 
 
 def test_streamed_and_in_memory_runs_split_and_train_alike(tmp_path):
@@ -92,6 +94,9 @@ def test_skip_leaves_out_bad_files_while_streaming_and_names_them(tmp_path):
     assert trained.returncode == 0, trained.stderr
     assert f"{root / 'c1' / 'readme.png'}: expected an image file" in trained.stderr
     assert f"{root / 'c2' / 'truncated.png'}: expected a complete image" in trained.stderr
+    assert re.search(
+        r"pics \((train|val|test) split\): skipped 1 of \d+ image files", trained.stderr
+    )
     assert (run / "results.json").exists()
 
 

@@ -55,7 +55,8 @@ class ImageFolderLoader:
     """Yields ``(x, y)`` like :class:`cnnlab.data.InMemoryLoader`, decoding as it goes.
 
     ``samples`` (with ``classes``) restricts it to those (file, label) pairs, e.g. one
-    split from :func:`stream_splits`; otherwise every file under ``folder`` is used.
+    split from :func:`stream_splits` (``split`` names it in messages about bad files);
+    otherwise every file under ``folder`` is used.
     """
 
     def __init__(
@@ -70,6 +71,7 @@ class ImageFolderLoader:
         mode: str = "RGB",
         samples: Sequence[tuple[Path, int]] | None = None,
         classes: Sequence[str] | None = None,
+        split: str = "",
         pad: int = 0,
         shuffle: bool = False,
         seed: int = 0,
@@ -84,6 +86,7 @@ class ImageFolderLoader:
             scanned = scan_class_folder(folder)
             samples, classes = samples or scanned.samples, classes or scanned.classes
         self.root, self.classes = Path(folder), list(classes)
+        self.where = f"{self.root} ({split} split)" if split else str(self.root)  # for messages
         size = (size, size) if isinstance(size, int) else tuple(size)
         self.files = ImageFiles(samples, mode, size)
         self.batch_size, self.shuffle, self.seed, self.pad = batch_size, shuffle, seed, pad
@@ -117,14 +120,17 @@ class ImageFolderLoader:
         for batch in loader:
             self.bad.update((item.path, item) for item in batch.bad)
             if batch.bad and self.on_bad_image == "fail":
-                message = bad_images_message(self.root, batch.bad, len(self.files), "found")
-                raise DataError(f"{message}\n(pass on_bad_image='skip' to leave them out)")
+                message = bad_images_message(self.where, batch.bad, len(self.files), "found")
+                raise DataError(
+                    f"{message}\n(pass --on-bad-image skip, or on_bad_image='skip', to leave "
+                    "them out)"
+                )
             if not len(batch.labels):
                 continue
             yield self._prepare(batch.images, generator), batch.labels.to(self.device)
         if len(self.bad) > met:
             Console(stderr=True, soft_wrap=True).print(
-                bad_images_message(self.root, list(self.bad.values()), len(self.files), "skipped"),
+                bad_images_message(self.where, list(self.bad.values()), len(self.files), "skipped"),
                 markup=False,
                 highlight=False,
             )

@@ -112,6 +112,7 @@ def stream_loader(
         mode=files.mode,
         samples=files.splits[split],
         classes=files.classes,
+        split=split,
         pad=config.pad,
         preprocess=preprocess,
         shuffle=split == "train",
