@@ -1,17 +1,21 @@
 """`cnnlab train --stream`: an image folder decoded batch by batch in DataLoader workers."""
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
+from safetensors.torch import load_file
 
 from cnnlab.errors import DataError
 from cnnlab.train import TrainConfig, evaluate_run
 from cnnlab.train.trainer import Trainer
-from conftest import run_cli
+from conftest import REPO, run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +39,7 @@ def make_folder(root, per_class: int = 20):
 def train_args(root, out, *extra: str) -> list[str]:
     return [
         "train", "lenet5", "--data", f"folder:{root}", "--epochs", "2", "--batch-size", "16",
-        "--pad", "8", "--no-tensorboard", "--deterministic", "--out", str(out), *extra,
+        "--pad", "8", "--no-tensorboard", "--deterministic", *extra, "--out", str(out),
     ]  # fmt: skip
 
 
@@ -107,3 +111,24 @@ def test_stream_is_refused_for_a_dataset_held_in_memory(tmp_path):
         "error: stream applies to image folders (folder:PATH), found dataset 'digits', which "
         "is held in memory; leave out --stream"
     )
+
+
+@pytest.mark.slow
+def test_two_processes_streaming_match_one_process(tmp_path):
+    """Every process decodes the same global batch and keeps its shard (distributed.py)."""
+    root = make_folder(tmp_path / "pics")
+    extra = ("--stream", "--workers", "0", "--optimizer", "momentum")
+    single = run_cli(*train_args(root, tmp_path / "one", *extra))
+    assert single.returncode == 0, single.stderr
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    ddp = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "cnnlab",
+         *train_args(root, tmp_path / "two", *extra)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert ddp.returncode == 0, ddp.stderr
+    one, two = (
+        load_file(tmp_path / n / "checkpoints" / "last.safetensors") for n in ("one", "two")
+    )
+    for name in one:
+        torch.testing.assert_close(one[name], two[name], rtol=0, atol=1e-5)
