@@ -59,24 +59,27 @@ def test_a_streamed_run_trains_and_evaluates_from_its_run_folder(tmp_path):
     assert flipped.count == 12 and flipped.classes == ["c0", "c1", "c2"]
 
 
-def test_streamed_and_in_memory_runs_split_and_train_alike(tmp_path):
-    root = make_folder(tmp_path / "pics")
-    runs = {}
-    for stream in (False, True):
-        config = TrainConfig(
-            data=f"folder:{root}", stream=stream, workers=1, epochs=1, batch_size=16,
-            seed=3, pad=8, tensorboard=False, out=str(tmp_path / f"run-{stream}"),
-        )  # fmt: skip
-        trainer = Trainer(config)
-        labels = {
-            split: torch.cat([batch[1] for batch in loader])
-            for split, loader in trainer.loaders.items()
-        }
-        runs[stream] = labels, trainer.preprocessor.mean, trainer.input_shape
-    (memory, memory_mean, memory_shape), (streamed, stream_mean, stream_shape) = runs.values()
-    assert (
-        len(streamed["train"]) == len(memory["train"]) == 43
-    )  # 60 - 12 test - 5 val (10%, rounded up)
+def split_labels(root, stream: bool, out, **options) -> tuple[dict, list[float], tuple]:
+    config = TrainConfig(
+        data=f"folder:{root}", stream=stream, workers=1, epochs=1, batch_size=16, seed=3,
+        pad=8, tensorboard=False, out=str(out), **options,
+    )  # fmt: skip
+    trainer = Trainer(config)
+    labels = {split: torch.cat([b[1] for b in loader]) for split, loader in trainer.loaders.items()}
+    return labels, trainer.preprocessor.mean, trainer.input_shape
+
+
+@pytest.mark.parametrize("layout", ["one folder", "train and test folders, 5 per class"])
+def test_streamed_and_in_memory_runs_split_and_train_alike(tmp_path, layout):
+    if layout == "one folder":
+        root, options, train_count = make_folder(tmp_path / "pics"), {}, 43  # 60-12 test-5 val
+    else:
+        root, options, train_count = tmp_path / "pics", {"per_class": 5}, 15
+        make_folder(root / "train", per_class=12)
+        make_folder(root / "test", per_class=4)
+    memory, memory_mean, memory_shape = split_labels(root, False, tmp_path / "a", **options)
+    streamed, stream_mean, stream_shape = split_labels(root, True, tmp_path / "b", **options)
+    assert len(streamed["train"]) == len(memory["train"]) == train_count
     for split in ("train", "val", "test"):
         assert torch.equal(streamed[split].sort().values, memory[split].sort().values)
     assert torch.equal(streamed["train"], memory["train"])  # the same shuffle of the same files

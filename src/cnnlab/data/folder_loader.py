@@ -213,22 +213,12 @@ def stream_splits(
     size = size or Counter(shape for shape, _ in found).most_common(1)[0][0]
     mode = "L" if all(m in GREY_MODES for _, m in found) else "RGB"
     usable = [[s for s in f.samples if s[0] in h] for f, h in zip(folders, headers, strict=True)]
-    if len(usable) == 2:
-        official = {"train": usable[0], "test": usable[1]}
-    else:
-        official = dict(
-            zip(
-                ("train", "test"),
-                _split(usable[0], root, folders[0], TEST_FRACTION, seed),
-                strict=True,
-            )
-        )
-    train, val = _split(official["train"], root, folders[0], val_split, seed)
+    names = (root.name, folders[0].classes)
+    train, test = usable if len(usable) == 2 else _split(usable[0], names, TEST_FRACTION, seed)
+    train, val = _split(train, names, val_split, seed)
     if per_class:
-        train = _chosen(
-            train, per_class_subset(_index_dataset(train, root, folders[0]), per_class, seed)
-        )
-    splits = {"train": train, "val": val, "test": official["test"]}
+        train = _chosen(train, per_class_subset(_index_dataset(train, names), per_class, seed))
+    splits = {"train": train, "val": val, "test": test}
     return StreamSplits(root, folders[0].classes, mode, tuple(size), splits)
 
 
@@ -245,12 +235,13 @@ def _usable(folder: ClassFolder, on_bad_image: str) -> dict[Path, tuple[tuple[in
     return {p: h for p, h in headers.items() if not isinstance(h, BadImage)}
 
 
-def _index_dataset(samples: Samples, root: Path, folder: ClassFolder) -> Dataset:
-    """A Dataset whose "image" i holds the bytes of the index i: the in-memory split
-    functions then split files exactly as they split decoded images (same draws, errors)."""
+def _index_dataset(samples: Samples, names: tuple[str, Sequence[str]]) -> Dataset:
+    """A Dataset (named ``names[0]``, classes ``names[1]``) whose "image" i holds the bytes of
+    the index i: the in-memory split functions then split files exactly as they split
+    decoded images (same draws, same errors)."""
     index = torch.arange(len(samples), dtype=torch.int64).view(torch.uint8).view(-1, 1, 1, 8)
     labels = torch.tensor([label for _, label in samples], dtype=torch.int64)
-    return Dataset(root.name, index, labels, list(folder.classes))
+    return Dataset(names[0], index, labels, list(names[1]))
 
 
 def _chosen(samples: Samples, subset: Dataset) -> Samples:
@@ -258,7 +249,7 @@ def _chosen(samples: Samples, subset: Dataset) -> Samples:
 
 
 def _split(
-    samples: Samples, root: Path, folder: ClassFolder, fraction: float, seed: int
+    samples: Samples, names: tuple[str, Sequence[str]], fraction: float, seed: int
 ) -> tuple[Samples, Samples]:
-    keep, held_out = stratified_split(_index_dataset(samples, root, folder), fraction, seed)
+    keep, held_out = stratified_split(_index_dataset(samples, names), fraction, seed)
     return _chosen(samples, keep), _chosen(samples, held_out)
