@@ -18,6 +18,7 @@ from typing import Any
 
 from cnnlab.data.augment import parse_augment
 from cnnlab.data.preprocess import parse_preprocess
+from cnnlab.data.registry import is_folder
 from cnnlab.errors import ConfigError
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
@@ -48,6 +49,9 @@ class TrainConfig:
     val_split: float = 0.1  # fraction of the training split held out for validation
     per_class: int = 0  # few-shot: keep this many training images of each class (0: all)
     on_bad_image: str = "fail"  # image folders: fail (listing every bad file) or skip them
+    image_size: int = 0  # image folders: resize every image to this square size (0: most common)
+    stream: bool = False  # image folders: decode batches in DataLoader workers, not all in memory
+    workers: int = -1  # streaming: DataLoader worker processes (-1: up to 4, none for tiny folders)
     pad: int = 0  # zero pixels added on every side of each image (LeCun pads MNIST 28->32: 2)
     augment: str = ""  # training-split augmentation, e.g. flip,crop:4 (see cnnlab.data.augment)
     preprocess: str = "standardize"  # none, mean, standardize, pca, zca[:eps=E]; fitted on train
@@ -99,9 +103,23 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "accumulate", "keep_checkpoints", "check_every"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, found {getattr(self, name)}")
-        for name in ("max_steps", "pad", "warmup", "checkpoint_every", "early_stopping"):
+        for name in (
+            "max_steps",
+            "pad",
+            "image_size",
+            "warmup",
+            "checkpoint_every",
+            "early_stopping",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, found {getattr(self, name)}")
+        if self.workers < -1:
+            raise ConfigError(f"workers must be -1 (automatic) or more, found {self.workers}")
+        if self.stream and not is_folder(self.data):
+            raise ConfigError(
+                f"stream applies to image folders (folder:PATH), found dataset {self.data!r}, "
+                "which is held in memory; leave out --stream"
+            )
         if self.per_class < 0:
             raise ConfigError(f"per_class must be 0 or more, found {self.per_class}")
         if self.lr <= 0:

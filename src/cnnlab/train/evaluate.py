@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -11,6 +13,8 @@ from torch import nn
 
 from cnnlab import data
 from cnnlab.data.augment import crop_pad, eval_transform, training_size
+from cnnlab.data.folder_loader import StreamSplits, stream_splits
+from cnnlab.data.loader import BatchTransform
 from cnnlab.data.preprocess import Preprocess, load_preprocess
 from cnnlab.data.tta import TTA_MODES
 from cnnlab.data.tta import predict as tta_predict
@@ -20,6 +24,7 @@ from cnnlab.train.metrics import RunningMetrics
 from cnnlab.train.run import RunFolder
 
 EVAL_BATCH_SIZE = 256
+FIT_SAMPLE = 4096  # training images a streamed run fits its preprocessing on
 
 
 @dataclass
@@ -61,14 +66,69 @@ def load_split(config: TrainConfig, split: str) -> data.Dataset:
         val_split=config.val_split,
         per_class=config.per_class,
         on_bad_image=config.on_bad_image,
+        image_size=config.image_size or None,
     )
     if config.pad:
         ds = data.Dataset(ds.name, F.pad(ds.images, [config.pad] * 4), ds.labels, ds.classes)
     return ds
 
 
+def folder_files(config: TrainConfig) -> StreamSplits:
+    """The files of each split of a streamed image folder, split as :func:`load_split`
+    splits the decoded folder."""
+    return stream_splits(
+        config.data.partition(":")[2] or config.data_dir or "",
+        seed=config.seed,
+        val_split=config.val_split,
+        per_class=config.per_class,
+        on_bad_image=config.on_bad_image,
+        image_size=config.image_size or None,
+    )
+
+
+def fit_sample(config: TrainConfig, files: StreamSplits) -> data.Dataset:
+    """The training images a streamed run fits its preprocessing (and PCA lighting) on: a
+    seeded sample of ``FIT_SAMPLE`` (all of them in a smaller split), padded as the run is."""
+    ds = files.sample("train", FIT_SAMPLE, config.seed)
+    if config.pad:
+        ds = data.Dataset(ds.name, F.pad(ds.images, [config.pad] * 4), ds.labels, ds.classes)
+    return ds
+
+
+def stream_loader(
+    config: TrainConfig,
+    files: StreamSplits,
+    split: str,
+    batch_size: int,
+    *,
+    preprocess: Preprocess | None = None,
+    augment: BatchTransform | None = None,
+) -> data.ImageFolderLoader:
+    """One split of a streamed image folder, decoded in ``config.workers`` processes."""
+    return data.ImageFolderLoader(
+        files.root,
+        batch_size,
+        size=files.size,
+        mode=files.mode,
+        samples=files.splits[split],
+        classes=files.classes,
+        split=split,
+        pad=config.pad,
+        preprocess=preprocess,
+        shuffle=split == "train",
+        seed=config.seed,
+        num_workers=None if config.workers < 0 else config.workers,
+        augment=augment,
+        on_bad_image=config.on_bad_image,
+        device=config.device,
+        channels_last=config.channels_last,
+    )
+
+
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: data.InMemoryLoader, num_classes: int) -> RunningMetrics:
+def evaluate(
+    model: nn.Module, loader: Iterable[tuple[torch.Tensor, torch.Tensor]], num_classes: int
+) -> RunningMetrics:
     model.eval()
     metrics = RunningMetrics(num_classes, confusion=True)
     for x, y in loader:
@@ -87,7 +147,10 @@ class TestTimeAugment:
 
 @torch.no_grad()
 def evaluate_tta(
-    model: nn.Module, loader: data.InMemoryLoader, num_classes: int, tta: TestTimeAugment
+    model: nn.Module,
+    loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
+    num_classes: int,
+    tta: TestTimeAugment,
 ) -> RunningMetrics:
     """Like :func:`evaluate` on a loader of 0..1 batches (no preprocessing), averaging the
     softmax outputs of the test-time views; the loss is the NLL of the averaged output."""
@@ -110,25 +173,29 @@ def evaluate_run(
     run = RunFolder.open(run_path)
     config = run.config()
     model = run.load_model(which).to(config.device)
-    dataset = load_split(config, split)
     preprocess = load_preprocess(run.path)
+    if config.stream:
+        files = folder_files(config)
+        classes = list(files.classes)
+        image_size = (files.size[0] + 2 * config.pad, files.size[1] + 2 * config.pad)
+    else:
+        dataset = load_split(config, split)
+        classes, image_size = dataset.classes, dataset.image_shape[1:]
+
+    def loader(**kwargs: Any) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
+        if config.stream:
+            return stream_loader(config, files, split, EVAL_BATCH_SIZE, **kwargs)
+        return data.InMemoryLoader(dataset, EVAL_BATCH_SIZE, device=config.device, **kwargs)
+
     if tta == "none":
-        loader = data.InMemoryLoader(
-            dataset,
-            EVAL_BATCH_SIZE,
-            preprocess=preprocess,
-            device=config.device,
-            augment=eval_transform(config.augment),
-        )
-        metrics = evaluate(model, loader, dataset.num_classes)
+        batches = loader(preprocess=preprocess, augment=eval_transform(config.augment))
+        metrics = evaluate(model, batches, len(classes))
     else:
         if tta not in TTA_MODES:
             raise ConfigError(
                 f"unknown test-time augmentation {tta!r}: expected one of {', '.join(TTA_MODES)}"
             )
-        height, width = training_size(config.augment, dataset.image_shape[1:])
-        size = min(height, width)
-        loader = data.InMemoryLoader(dataset, EVAL_BATCH_SIZE, device=config.device)
-        spec = TestTimeAugment(tta, size, crop_pad(config.augment), preprocess)
-        metrics = evaluate_tta(model, loader, dataset.num_classes, spec)
-    return EvalResult.from_metrics(split, metrics, dataset.classes)
+        height, width = training_size(config.augment, image_size)
+        spec = TestTimeAugment(tta, min(height, width), crop_pad(config.augment), preprocess)
+        metrics = evaluate_tta(model, loader(), len(classes), spec)
+    return EvalResult.from_metrics(split, metrics, classes)

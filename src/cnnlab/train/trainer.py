@@ -30,7 +30,14 @@ from cnnlab.train.callbacks import BestAndEarlyStop, Callback
 from cnnlab.train.checkpoint import save_checkpoint, save_weights, weight_tensors
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.ema import EMA
-from cnnlab.train.evaluate import EvalResult, evaluate, load_split
+from cnnlab.train.evaluate import (
+    EvalResult,
+    evaluate,
+    fit_sample,
+    folder_files,
+    load_split,
+    stream_loader,
+)
 from cnnlab.train.init import init_weights, set_dropout
 from cnnlab.train.losses import build_loss
 from cnnlab.train.metrics import RunningMetrics
@@ -91,31 +98,46 @@ class Trainer:
 
     def setup_data(self) -> None:
         """Load the splits; fit the preprocessing (and PCA lighting) on the training split;
-        augment the training split only; evaluation splits get the spec's centre crop."""
+        augment the training split only; evaluation splits get the spec's centre crop.
+
+        A streamed image folder (``config.stream``) is split by file; its batches are decoded
+        by DataLoader workers, and the preprocessing is fitted on a seeded sample of the
+        training images (``evaluate.FIT_SAMPLE``; the whole split when it is smaller)."""
         config = self.config
-        splits = {split: load_split(config, split) for split in data.registry.SPLITS}
-        self.preprocessor = fit_preprocess(config.preprocess, splits["train"])
+        if config.stream:
+            files = folder_files(config)
+            fit_on = fit_sample(config, files)
+        else:
+            splits = {split: load_split(config, split) for split in data.registry.SPLITS}
+            fit_on = splits["train"]
+        self.preprocessor = fit_preprocess(config.preprocess, fit_on)
         self.preprocess = self.preprocessor.as_dict()
-        self.classes = splits["train"].classes
-        augment = build_augment(config.augment, splits["train"])
+        self.classes = fit_on.classes
+        augment = build_augment(config.augment, fit_on)
         eval_crop = eval_transform(config.augment)
         self.input_shape = (
-            splits["train"].image_shape[0],
-            *training_size(config.augment, splits["train"].image_shape[1:]),
+            fit_on.image_shape[0],
+            *training_size(config.augment, fit_on.image_shape[1:]),
         )
-        self.loaders: dict[str, Any] = {
-            split: data.InMemoryLoader(
-                dataset,
+        self.loaders: dict[str, Any] = {}
+        for split in data.registry.SPLITS:
+            transform = augment if split == "train" else eval_crop
+            if config.stream:
+                self.loaders[split] = stream_loader(
+                    config, files, split, config.batch_size,
+                    preprocess=self.preprocessor, augment=transform,
+                )  # fmt: skip
+                continue
+            self.loaders[split] = data.InMemoryLoader(
+                splits[split],
                 config.batch_size,
                 preprocess=self.preprocessor,
                 shuffle=split == "train",
                 seed=config.seed,
                 device=config.device,
-                augment=augment if split == "train" else eval_crop,
+                augment=transform,
                 channels_last=config.channels_last,
             )
-            for split, dataset in splits.items()
-        }
         self.loaders["train"] = distributed.ShardedLoader(self.loaders["train"], self.world)
 
     def setup_model(self) -> None:
