@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from sklearn.model_selection import train_test_split
 
 from cnnlab.errors import DataError
 
@@ -56,6 +55,8 @@ def stratified_split(dataset: Dataset, fraction: float, seed: int) -> tuple[Data
     """Split off ``fraction`` of ``dataset`` with every class in proportion, reproducibly."""
     if not 0.0 < fraction < 1.0:
         raise DataError(f"split fraction must be strictly between 0 and 1, found {fraction}")
+    from sklearn.model_selection import train_test_split  # slow to import: on first use
+
     indices = np.arange(len(dataset))
     try:
         keep, held_out = train_test_split(

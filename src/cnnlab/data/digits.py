@@ -6,7 +6,6 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from sklearn.datasets import load_digits
 
 from cnnlab.data.dataset import Dataset, stratified_split
 from cnnlab.data.registry import register_dataset
@@ -17,6 +16,8 @@ DIGIT_CLASSES = [str(d) for d in range(10)]
 
 @register_dataset("digits")
 def build_digits(data_dir: Path, seed: int) -> dict[str, Dataset]:
+    from sklearn.datasets import load_digits  # slow to import: on first use
+
     bunch = load_digits()
     pixels = torch.as_tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 16.0  # 0..16 ink
     upscaled = F.interpolate(pixels, size=(32, 32), mode="bilinear", align_corners=False)

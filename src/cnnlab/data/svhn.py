@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 import torch
 
 from cnnlab.data.catalogue import catalogue_entry
@@ -41,6 +40,8 @@ def read_svhn_mat(path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
         raise DataError(
             f"{path}: header claims {count:,} images, more than a file of {size:,} bytes can hold"
         )
+    import scipy.io  # slow to import: on first use
+
     variables = _parse(path, lambda: scipy.io.loadmat(path, variable_names=["X", "y"]))
     x, y = variables["X"], np.asarray(variables["y"]).reshape(-1)
     if x.dtype != np.uint8 or x.shape != x_shape:
@@ -56,6 +57,8 @@ def read_svhn_mat(path: str | os.PathLike) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _variable_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    import scipy.io
+
     listing = _parse(path, lambda: scipy.io.whosmat(path))
     return {name: tuple(int(n) for n in shape) for name, shape, _ in listing}
 
