@@ -29,30 +29,41 @@ def default_macs(info: ModelInfo) -> str:
         return "n/a"
 
 
+def paper_width(rows: list[tuple[str, ...]], terminal: int) -> int:
+    """What the terminal leaves for the paper column once every other column is whole, so
+    each model stays on one line and a long title ends in an ellipsis."""
+    others = sum(max(len(row[i]) for row in rows) + 3 for i in range(len(rows[0])) if i != 2)
+    return max(12, terminal - others - 4)
+
+
 @app.command("models")
 def models_command(
     family: str = typer.Option(None, help="Only this family (lenet, vgg, resnet, ...)."),
 ) -> None:
     """List the registered models."""
+    columns = ("name", "family", "paper", "year", "input", "params", "MACs")
+    rows = [
+        (
+            info.name,
+            info.family,
+            info.paper,
+            str(info.year),
+            "x".join(str(d) for d in info.input_shape),
+            f"{info.num_params:,}",
+            default_macs(info),
+        )
+        for info in list_models(family)
+    ]
+    console = Console()
     table = Table(title="cnnlab models")
-    for column in ("name", "family", "paper", "year", "input", "params", "MACs"):
-        # one line per model: a long title is cut with an ellipsis, never wrapped
+    for column in columns:
         table.add_column(
             column,
             justify="right" if column in ("params", "MACs") else "left",
             no_wrap=True,
             overflow="ellipsis",
-            max_width=32 if column == "paper" else None,
+            max_width=paper_width(rows, console.width) if column == "paper" else None,
         )
-    for info in list_models(family):
-        shape = "x".join(str(d) for d in info.input_shape)
-        table.add_row(
-            info.name,
-            info.family,
-            info.paper,
-            str(info.year),
-            shape,
-            f"{info.num_params:,}",
-            default_macs(info),
-        )
+    for row in rows:
+        table.add_row(*row)
     Console().print(table)
