@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests benchmarks
 
 bench: $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[bench]'  # the references: Lightning, torchinfo
 	@for script in benchmarks/bench_*.py; do CNNLAB_DATA=$(DATA) $(PY) $$script || exit 1; done
 
 clean:
