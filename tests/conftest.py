@@ -8,24 +8,33 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from cnnlab.train import TrainConfig, fit
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Tests check correctness, not speed: one thread per process keeps the machine's cores for
+# the processes the tests start, where two threads each would fight over them.
+torch.set_num_threads(1)
 SHARED_DATA = REPO.parent / "shared" / "datasets"
+
+
+def cli_env() -> dict[str, str]:
+    """The environment of a `cnnlab` process started by a test: this checkout's code."""
+    return {**os.environ, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "200", "OMP_NUM_THREADS": "1"}
 
 
 def run_cli(
     *args: str, cwd: Path | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess:
     """Run `python -m cnnlab ARGS` in a fresh process, as a user's shell would."""
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "cnnlab", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=env,
+        env=cli_env(),
         timeout=timeout,
     )
 

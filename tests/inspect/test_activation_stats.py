@@ -13,14 +13,6 @@ from cnnlab.inspect.setup import prepare
 from cnnlab.train.config import TrainConfig
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_every_layer_of_lenet5_in_order_with_exact_statistics():
     torch.manual_seed(0)
     model = models.create("lenet5").eval()

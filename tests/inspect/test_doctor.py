@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import pytest
-import torch
 
 from cnnlab.inspect.doctor import (
     DoctorSettings,
@@ -22,14 +21,6 @@ from cnnlab.inspect.doctor import (
 )
 from cnnlab.inspect.setup import prepare
 from cnnlab.train.config import TrainConfig
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def run(lr: float, **fields) -> dict[str, object]:

@@ -11,15 +11,6 @@ from cnnlab.inspect.gradcheck import gradcheck
 from cnnlab.nn import LocallyConnected2d, LocalResponseNorm, Maxout, TFConv2d
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny float64 forwards run faster on one thread than fighting over shared cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class SquareWithBackward(torch.autograd.Function):
     """x**2 whose backward returns ``factor * x * grad`` (2 is right)."""
 

@@ -13,14 +13,6 @@ from cnnlab.inspect.init_table import deep_net
 from cnnlab.train.init import init_weights
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def classifier(scheme: str, std: float = 0.01) -> nn.Module:
     torch.manual_seed(0)
     net = nn.Sequential(deep_net("relu", depth=6, width=200), nn.Linear(200, 10))

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import run_cli
-
-
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    """Small models train faster on one thread than fighting over shared cores."""
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
 
 
 def test_gradients_of_a_run(digits_run):

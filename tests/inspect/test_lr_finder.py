@@ -12,14 +12,6 @@ from cnnlab.inspect.setup import endless, prepare
 from cnnlab.train.config import TrainConfig
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def prepared():
     return prepare(TrainConfig(model="lenet5", data="digits", optimizer="adam"))

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import run_cli
-
-
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    """Small models train faster on one thread than fighting over shared cores."""
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
 
 
 def test_lr_find_prints_a_suggestion_and_writes_the_plot(tmp_path):

@@ -3,7 +3,6 @@ with the same global batch. Tolerance: the weighted shards make the gradients eq
 float rounding, so weights agree to 1e-4 and validation accuracy to 1%."""
 
 import json
-import os
 import subprocess
 import sys
 
@@ -11,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import REPO, run_cli
+from conftest import cli_env, run_cli
 
 ARGS = ["lenet5", "--data", "digits", "--epochs", "2", "--batch-size", "64", "--optimizer",
         "momentum", "--lr", "0.05", "--no-tensorboard"]  # fmt: skip
@@ -21,7 +20,7 @@ ARGS = ["lenet5", "--data", "digits", "--epochs", "2", "--batch-size", "64", "--
 def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path):
     single = run_cli("train", *ARGS, "--out", str(tmp_path / "one"))
     assert single.returncode == 0, single.stderr
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "OMP_NUM_THREADS": "1"}
+    env = cli_env()
     ddp = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2",
          "-m", "cnnlab", "train", *ARGS, "--out", str(tmp_path / "two")],

@@ -2,7 +2,6 @@
 at a random step resumes to the same weights, bit for bit, as a run never interrupted."""
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -14,7 +13,7 @@ import pytest
 
 from cnnlab.train.checkpoint import checkpoint_folders
 from cnnlab.train.resume import load_newest
-from conftest import REPO, run_cli
+from conftest import cli_env, run_cli
 
 ARGS = ["lenet5", "--data", "digits", "--batch-size", "32", "--deterministic", "--no-tensorboard"]
 
@@ -36,10 +35,9 @@ def reference(tmp_path_factory) -> dict[int, Path]:
 
 
 def start(args: list[str]) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "200"}
     return subprocess.Popen(
         [sys.executable, "-m", "cnnlab", "train", *args],
-        env=env,
+        env=cli_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,7 +1,6 @@
 """`cnnlab train --stream`: an image folder decoded batch by batch in DataLoader workers."""
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,12 +14,7 @@ from safetensors.torch import load_file
 from cnnlab.errors import DataError
 from cnnlab.train import TrainConfig, evaluate_run
 from cnnlab.train.trainer import Trainer
-from conftest import REPO, run_cli
-
-
-@pytest.fixture(autouse=True)
-def one_thread(monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+from conftest import cli_env, run_cli
 
 
 def make_folder(root, per_class: int = 20):
@@ -123,7 +117,7 @@ def test_two_processes_streaming_match_one_process(tmp_path):
     extra = ("--stream", "--workers", "0", "--optimizer", "momentum")
     single = run_cli(*train_args(root, tmp_path / "one", *extra))
     assert single.returncode == 0, single.stderr
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    env = cli_env()
     ddp = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "cnnlab",
          *train_args(root, tmp_path / "two", *extra)],

@@ -10,8 +10,6 @@ them first (as ResNet does), the head Grad-CAM is made for.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -61,31 +59,19 @@ class TinyNet(nn.Module):
         return self.forward_head(self.forward_features(x))
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Tiny models run faster on one thread than on two cores that other processes share."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def train_tiny(classes: int, pooled: bool) -> TinyNet:
     """Three epochs of Adam on 1,024 images."""
-    with one_thread():
-        torch.manual_seed(0)
-        images, labels = patch_images(1024, seed=1, classes=classes)
-        model = TinyNet(classes, pooled)
-        optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-        for _epoch in range(3):
-            for start in range(0, len(images), 32):
-                batch = slice(start, start + 32)
-                loss = F.cross_entropy(model(images[batch]), labels[batch])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+    torch.manual_seed(0)
+    images, labels = patch_images(1024, seed=1, classes=classes)
+    model = TinyNet(classes, pooled)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _epoch in range(3):
+        for start in range(0, len(images), 32):
+            batch = slice(start, start + 32)
+            loss = F.cross_entropy(model(images[batch]), labels[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     model.eval()
     test_images, test_labels = patch_images(256, seed=2, classes=classes)
     with torch.no_grad():

@@ -1,16 +1,10 @@
 import pytest
 import torch
-from patch_task import one_thread, patch_images, trained_patch_model
+from patch_task import patch_images, trained_patch_model
 
 from cnnlab.errors import ConfigError, ModelError
 from cnnlab.viz.adversarial import EPSILONS, fgsm, fooling_image, predict, smallest_fgsm
 from cnnlab.viz.synthesis import noise
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with one_thread():
-        yield
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,12 @@
 import pytest
 import torch
 from captum.attr import Occlusion
-from patch_task import PATCH, inside_patch, one_thread, patch_images, trained_patch_model
+from patch_task import PATCH, inside_patch, patch_images, trained_patch_model
 
 from cnnlab.errors import CnnlabError, ConfigError, ModelError
 from cnnlab.models import create
 from cnnlab.viz.attribution import gradcam, occlusion, occlusion_map, saliency, window_starts
 from cnnlab.viz.probes import Normalised, last_conv_layer, layer_names
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with one_thread():
-        yield
 
 
 @pytest.fixture(scope="module")

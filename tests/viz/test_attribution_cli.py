@@ -19,12 +19,6 @@ COMMANDS = {
 }  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def _one_thread(monkeypatch):
-    """Each command runs a small model; on a shared machine one thread is faster."""
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-
-
 @pytest.mark.parametrize("kind", COMMANDS)
 def test_each_command_writes_its_png_into_the_runs_plots(digits_run, kind):
     args, name = COMMANDS[kind]

@@ -1,17 +1,11 @@
 import pytest
 import torch
-from patch_task import one_thread, trained_patch_model
+from patch_task import trained_patch_model
 from PIL import Image
 
 from cnnlab.errors import CnnlabError, ConfigError, DataError
 from cnnlab.models import create
 from cnnlab.viz.deepdream import deepdream, layer_energy, load_photo, zoom_in
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with one_thread():
-        yield
 
 
 def test_the_sample_photographs_load_scaled_down_in_the_asked_channels():

@@ -1,17 +1,11 @@
 import pytest
 import torch
-from patch_task import PATCH, one_thread, trained_patch_model
+from patch_task import PATCH, trained_patch_model
 from torch import nn
 
 from cnnlab.errors import CnnlabError, ConfigError, ModelError
 from cnnlab.viz.attribution import class_scores
 from cnnlab.viz.synthesis import class_model, gaussian_blur, max_response, noise, unit_response
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    with one_thread():
-        yield
 
 
 @pytest.fixture(scope="module")
