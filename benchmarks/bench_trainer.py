@@ -48,7 +48,7 @@ def time_cnnlab(trainer: Trainer) -> float:
 def time_hand(trainer: Trainer) -> float:
     """The loop a person writes by hand: shuffle, slice, normalise, forward, backward, step."""
     loader = trainer.loaders["train"].loader
-    images, labels, mean, std = loader.images, loader.labels, loader.mean, loader.std
+    images, labels, preprocess = loader.images, loader.labels, loader.preprocess
     model = models.create("lenet5")
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     model.train()
@@ -56,7 +56,7 @@ def time_hand(trainer: Trainer) -> float:
     order = torch.randperm(len(labels))
     for start in range(0, len(labels), 128):
         index = order[start : start + 128]
-        x = (images[index].float().div_(255) - mean) / std
+        x = preprocess(images[index].float().div_(255))  # the run's standardisation
         loss = F.cross_entropy(model(x), labels[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
