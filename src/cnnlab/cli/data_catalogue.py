@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from cnnlab.cli.data import data_app
+from cnnlab.cli.tables import one_line_table
 from cnnlab.data import CATALOGUE, catalogue_entry, default_data_dir, download
 from cnnlab.data.catalogue import CatalogueEntry
 
@@ -31,11 +31,8 @@ def local_status(entry: CatalogueEntry, root: Path) -> str:
 def list_command(data_dir: Path = typer.Option(None, help=DATA_DIR_HELP)) -> None:
     """The datasets cnnlab knows: image shape, classes, split sizes, and whether they are here."""
     root = data_dir or default_data_dir()
-    table = Table(title=f"cnnlab datasets (data folder: {root})")
-    for column in ("name", "image", "classes", "train", "test", "local", "description"):
-        table.add_column(column, justify="right" if column in ("train", "test") else "left")
-    for entry in CATALOGUE.values():
-        table.add_row(
+    rows = [
+        (
             entry.name,
             "x".join(map(str, entry.image_shape)),
             str(len(entry.classes)),
@@ -44,6 +41,10 @@ def list_command(data_dir: Path = typer.Option(None, help=DATA_DIR_HELP)) -> Non
             local_status(entry, root),
             entry.title,
         )
+        for entry in CATALOGUE.values()
+    ]
+    columns = ("name", "image", "classes", "train", "test", "local", "description")
+    table = one_line_table(f"cnnlab datasets (data folder: {root})", columns, rows, "description")
     console = Console()
     console.print(table)
     console.print("Also: folder:PATH, any folder of images with one sub-folder per class.")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import torch
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from cnnlab.cli.app import app
+from cnnlab.cli.tables import one_line_table
 from cnnlab.errors import CnnlabError
 from cnnlab.inspect import summary
 from cnnlab.inspect.summary_render import format_macs
@@ -27,13 +27,6 @@ def default_macs(info: ModelInfo) -> str:
         return format_macs(summary(model, info.input_shape).total_macs)
     except (CnnlabError, RuntimeError, NotImplementedError):
         return "n/a"
-
-
-def paper_width(rows: list[tuple[str, ...]], terminal: int) -> int:
-    """What the terminal leaves for the paper column once every other column is whole, so
-    each model stays on one line and a long title ends in an ellipsis."""
-    others = sum(max(len(row[i]) for row in rows) + 3 for i in range(len(rows[0])) if i != 2)
-    return max(12, terminal - others - 4)
 
 
 @app.command("models")
@@ -54,16 +47,5 @@ def models_command(
         )
         for info in list_models(family)
     ]
-    console = Console()
-    table = Table(title="cnnlab models")
-    for column in columns:
-        table.add_column(
-            column,
-            justify="right" if column in ("params", "MACs") else "left",
-            no_wrap=True,
-            overflow="ellipsis",
-            max_width=paper_width(rows, console.width) if column == "paper" else None,
-        )
-    for row in rows:
-        table.add_row(*row)
+    table = one_line_table("cnnlab models", columns, rows, "paper")
     Console().print(table)
