@@ -11,6 +11,7 @@ import sys
 from rich.console import Console
 
 from cnnlab.cli import (  # noqa: F401  (each module registers its command)
+    classic,
     data_catalogue,
     data_show,
     doctor,

@@ -36,19 +36,26 @@ def find_layer(
     return layers[name]
 
 
-def capture(model: nn.Module, layer: nn.Module, batch: torch.Tensor) -> torch.Tensor:
-    """The output of ``layer`` when ``model`` runs on ``batch`` (no gradients)."""
+def capture(
+    model: nn.Module, layer: nn.Module, batch: torch.Tensor, *, what: str = "output"
+) -> torch.Tensor:
+    """The output of ``layer`` (``what="input"``: the tensor it receives) when ``model``
+    runs on ``batch`` (no gradients)."""
     outputs: list[torch.Tensor] = []
 
-    def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-        if not isinstance(output, torch.Tensor):
+    def hook(module: nn.Module, inputs: tuple, output: torch.Tensor | None = None) -> None:
+        tensor = inputs[0] if what == "input" else output
+        if not isinstance(tensor, torch.Tensor):
             raise ModelError(
-                f"layer {type(module).__name__} returns {type(output).__name__}, "
+                f"layer {type(module).__name__} {what}s {type(tensor).__name__}, "
                 "expected a tensor of feature maps"
             )
-        outputs.append(output.detach().clone())
+        outputs.append(tensor.detach().clone())
 
-    handle = layer.register_forward_hook(hook)
+    if what == "input":
+        handle = layer.register_forward_pre_hook(hook)
+    else:
+        handle = layer.register_forward_hook(hook)
     try:
         with torch.no_grad():
             model(batch)

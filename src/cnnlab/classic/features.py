@@ -1,0 +1,91 @@
+"""What a classic classifier sees: raw pixels, or the activations of a trained network.
+
+The lectures compare nearest neighbours and linear classifiers on pixels with the same
+classifiers on CNN features ("use the network as a feature extractor, train an SVM on the
+extracted features"). Both give one float32 row per image.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cnnlab.data import Dataset
+from cnnlab.errors import DataError, ModelError
+from cnnlab.viz.activations import capture, find_layer
+from cnnlab.viz.inputs import LoadedRun
+
+BATCH_SIZE = 512
+
+
+@dataclass
+class Features:
+    values: np.ndarray  # float32 (N, D)
+    labels: np.ndarray  # int64 (N,)
+    source: str  # "pixels" or "RUN, layer NAME", for tables and reports
+    data: str  # the dataset's name
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def dim(self) -> int:
+        return self.values.shape[1]
+
+
+def pixel_features(dataset: Dataset) -> Features:
+    """Every pixel of every channel on the 0..1 scale, flattened: the lectures' raw input."""
+    values = dataset.images.reshape(len(dataset), -1).float().div_(255).numpy()
+    return Features(values, dataset.labels.numpy(), "pixels", dataset.name)
+
+
+def last_linear_layer(model: nn.Module) -> str:
+    """The name of the classifier's last fully connected layer, whose input is the
+    network's image code (AlexNet's fc7, LeNet-5's F6)."""
+    names = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
+    if not names:
+        raise ModelError(
+            f"{type(model).__name__} has no fully connected layer; name the layer "
+            "whose output to use as features"
+        )
+    return names[-1]
+
+
+def run_features(run: LoadedRun, dataset: Dataset, layer: str | None = None) -> Features:
+    """The activations of ``run``'s trained network for every image of ``dataset``.
+
+    ``layer``: a module name (its output, flattened); None: the input of the last fully
+    connected layer. Images of another size than the run's are resized; the channel
+    count must match.
+    """
+    channels, height, width = run.input_shape()
+    if dataset.image_shape[0] != channels:
+        raise DataError(
+            f"dataset {dataset.name!r} has {dataset.image_shape[0]}-channel images; the "
+            f"network of {run.run.path} was trained on {channels}-channel images"
+        )
+    model = run.model.eval()
+    if layer is None:
+        name = last_linear_layer(model)
+        module, take_input = find_layer(model, name), True
+    else:
+        name, module, take_input = layer, find_layer(model, layer), False
+    rows = []
+    for start in range(0, len(dataset), BATCH_SIZE):
+        images = dataset.images[start : start + BATCH_SIZE]
+        if images.shape[-2:] != (height, width):
+            images = F.interpolate(
+                images.float(), size=(height, width), mode="bilinear", antialias=True
+            )
+            images = images.round().clamp(0, 255).to(torch.uint8)
+        batch = run.normalise(images)
+        rows.append(
+            capture(model, module, batch, what="input" if take_input else "output").flatten(1)
+        )
+    values = torch.cat(rows).float().cpu().numpy()
+    where = f"input of {name}" if take_input else name
+    return Features(values, dataset.labels.numpy(), f"{run.run.path}, {where}", dataset.name)
