@@ -26,8 +26,10 @@ def test_knn_on_pixels_writes_the_cross_validation_plot_and_json(tmp_path):
         str(result_file),
     )
     assert done.returncode == 0, done.stderr
-    assert "knn on digits: 3-fold cross-validation" in done.stdout
-    assert "features: pixels (1024 values per image, 1437 training images)" in done.stdout
+    assert "knn on digits: 4 setting(s) x 3 folds of 1437 training images, 1024 values each" in (
+        done.stdout
+    )
+    assert "features: pixels" in done.stdout
     result = json.loads(result_file.read_text())
     assert len(result["cross_validation"]) == 4 and result["test_images"] == 360
     assert f"test accuracy {result['test_accuracy']:.4f} (360 images)" in done.stdout
@@ -49,7 +51,7 @@ def test_softmax_on_a_runs_features(digits_run, tmp_path):
         "40",
     )
     assert done.returncode == 0, done.stderr
-    assert "(84 values per image, 400 training images)" in done.stdout
+    assert "400 training images, 84 values each" in done.stdout
     assert "input of classifier.3" in done.stdout
 
 

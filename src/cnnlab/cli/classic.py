@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import typer
 from rich.console import Console
@@ -10,7 +11,7 @@ from rich.table import Table
 
 from cnnlab.atomic import atomic_write_text
 from cnnlab.classic import METHODS, fit_classic, pixel_features, plot_cross_validation, run_features
-from cnnlab.classic.methods import get_method
+from cnnlab.classic.methods import get_method, parse_grid
 from cnnlab.classic.splits import load_splits
 from cnnlab.cli.app import app
 from cnnlab.viz.inputs import open_run
@@ -56,14 +57,20 @@ def classic_command(
     else:
         train_features = run_features(run, train, layer)
         test_features = run_features(run, test, layer)
-    result = fit_classic(chosen, train_features, test_features, grid=grid, folds=folds, seed=seed)
+    knobs = parse_grid(chosen, grid)
+    settings = math.prod(len(values) for values in knobs.values())
+    console.print(
+        f"{chosen.name} on {train.name}: {settings} setting(s) x {folds} folds of "
+        f"{len(train_features)} training images, {train_features.dim} values each",
+        highlight=False,
+    )
+    result = fit_classic(chosen, train_features, test_features, grid=knobs, folds=folds, seed=seed)
 
-    console.print(f"{chosen.name} on {train.name}: {folds}-fold cross-validation")
     table = Table()
     for name in result.best:
         table.add_column(name, justify="right")
-    table.add_column("accuracy", justify="right")
-    table.add_column("+-", justify="right")
+    table.add_column("accuracy (mean over folds)", justify="right")
+    table.add_column("std", justify="right")
     for row in result.cross_validation:
         best = row.params == result.best
         table.add_row(
@@ -74,10 +81,7 @@ def classic_command(
         )
     console.print(table)
     chosen_knobs = " ".join(f"{k}={v}" for k, v in result.best.items())
-    console.print(
-        f"features: {result.features} ({result.dim} values per image, "
-        f"{result.train_images} training images)"
-    )
+    console.print(f"features: {result.features}", highlight=False)
     console.print(
         f"test accuracy {result.test_accuracy:.4f} ({result.test_images} images) with "
         f"{chosen_knobs}; fit {result.fit_seconds:.1f} s, test {result.test_seconds:.1f} s"
