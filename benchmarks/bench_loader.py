@@ -9,7 +9,8 @@ normalise), on the same data, in one process.
 
 The Pillow path runs over ``BENCH_REF_IMAGES`` images (default 10000) per case, with
 ``BENCH_WORKERS`` worker processes (default: one per CPU core); cnnlab runs whole epochs in
-the main process on ``BENCH_THREADS`` torch threads (default 1: on a small shared CPU, more
+the main process on ``BENCH_THREADS`` torch threads (default: as many as the workers, so
+both sides use the same cores; on a busy shared CPU, 1 thread can do better, since more
 intra-op threads than free cores make every batch operation wait on the others).
 Each side runs ``BENCH_REPEATS`` times (default 3), alternating, and its best rate counts,
 so a burst of load from other processes on a shared machine does not decide the ratio.
@@ -39,7 +40,7 @@ from cnnlab.data.preprocess import fit_preprocess
 BATCH = 128
 REF_IMAGES = int(os.environ.get("BENCH_REF_IMAGES", "10000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
-THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+THREADS = int(os.environ.get("BENCH_THREADS", str(WORKERS)))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 DATA_DIR = os.environ.get(
     "CNNLAB_DATA", str(Path(__file__).resolve().parents[1].parent / "shared" / "datasets")
