@@ -19,6 +19,7 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     inspect_commands,
     models,
     report,
+    scratch,
     summary,
     train,
     viz_attribution,

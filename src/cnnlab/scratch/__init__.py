@@ -1,0 +1,24 @@
+"""The first-principles engine: layers, losses and gradient descent in NumPy, each
+backward pass written out, checked against PyTorch's autograd by the tests."""
+
+from cnnlab.scratch.layers import Conv2d, Flatten, Layer, Linear, MaxPool2d, ReLU, Sigmoid, Tanh
+from cnnlab.scratch.losses import multiclass_hinge, softmax_cross_entropy, squared_error
+from cnnlab.scratch.network import Network, fit, mlp, small_cnn
+
+__all__ = [
+    "Conv2d",
+    "Flatten",
+    "Layer",
+    "Linear",
+    "MaxPool2d",
+    "Network",
+    "ReLU",
+    "Sigmoid",
+    "Tanh",
+    "fit",
+    "mlp",
+    "multiclass_hinge",
+    "small_cnn",
+    "softmax_cross_entropy",
+    "squared_error",
+]
