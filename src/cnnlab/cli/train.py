@@ -68,9 +68,9 @@ def _parse(field: dataclasses.Field, value: Any) -> Any:
                 f"--{field.name.replace('_', '-')} expects JSON, found {value!r}"
             ) from exc
     if kind.startswith("list"):
-        item = int if "int" in kind else float
+        item = int if "int" in kind else float if "float" in kind else str
         try:
-            return [item(part) for part in value.split(",") if part.strip()]
+            return [item(part.strip()) for part in value.split(",") if part.strip()]
         except ValueError as exc:
             raise ConfigError(
                 f"--{field.name.replace('_', '-')} expects comma-separated numbers, found {value!r}"

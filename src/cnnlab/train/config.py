@@ -74,6 +74,8 @@ class TrainConfig:
     min_lr: float = 0.0  # cosine: the lr reached at the end
     plateau_patience: int = 3  # plateau: epochs without improvement before lr *= gamma
     warmup: int = 0  # optimiser steps of linear warm-up from 0 to the scheduled lr
+    pretrained: str = ""  # run folder or weight file (.safetensors, .pt, .pth) to start from
+    freeze: list[str] = field(default_factory=list)  # layers kept as loaded, e.g. features
     init: str = "default"  # weight init: default, xavier, kaiming, normal (N(0, 0.01)), constant
     loss: str = "cross_entropy"  # cross_entropy or hinge (multiclass SVM loss)
     label_smoothing: float = 0.0  # cross-entropy target smoothing, 0..1

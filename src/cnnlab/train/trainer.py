@@ -54,6 +54,8 @@ from cnnlab.train.run import RunFolder
 from cnnlab.train.schedules import Schedule
 from cnnlab.train.signals import first_sigint_calls
 from cnnlab.train.tensorboard import TensorBoardLog
+from cnnlab.transfer.freeze import freeze, hold_statistics
+from cnnlab.transfer.weights import load_pretrained
 from cnnlab.viz.plots import plot_confusion, plot_curves
 
 Batch = tuple[torch.Tensor, torch.Tensor, float]  # images, labels, weight of the mean loss
@@ -72,6 +74,7 @@ class Trainer:
         *,
         console: Console | None = None,
         callbacks: Sequence[Callback] = (),
+        resuming: bool = False,
     ):
         self.config = config
         self.world = distributed.join(config.device, config.batch_size)
@@ -79,7 +82,7 @@ class Trainer:
         self.run = RunFolder(config.out)
         seed_everything(config.seed, config.deterministic)
         self.setup_data()
-        self.setup_model()
+        self.setup_model(load_pretrained_weights=not resuming)
         self.optimizer = build_optimizer(config, self.model)
         self.decayed = split_decay(self.model, config.decay_all)[0]
         self.schedule = Schedule(config, self.schedule_length())
@@ -140,7 +143,9 @@ class Trainer:
             )
         self.loaders["train"] = distributed.ShardedLoader(self.loaders["train"], self.world)
 
-    def setup_model(self) -> None:
+    def setup_model(self, load_pretrained_weights: bool) -> None:
+        """Build the model; ``load_pretrained_weights``: copy ``config.pretrained`` into it
+        (not when resuming, where the checkpoint holds the weights)."""
         config = self.config
         self.model_args = {
             "num_classes": len(self.classes),
@@ -149,6 +154,14 @@ class Trainer:
         }
         model = models.create(config.model, **self.model_args)
         init_weights(model, config.init)
+        if config.pretrained and load_pretrained_weights:
+            report = load_pretrained(model, config.pretrained)
+            self.console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
+        if config.freeze:
+            frozen = freeze(model, config.freeze)
+            self.console.print(
+                f"frozen: {', '.join(config.freeze)} ({frozen:,} parameters)", highlight=False
+            )
         if config.dropout is not None:
             set_dropout(model, config.dropout)
         memory_format = torch.channels_last if config.channels_last else torch.preserve_format
@@ -191,6 +204,7 @@ class Trainer:
         config, loader = self.config, self.loaders["train"]
         loader.set_epoch(self.epoch + 1)
         self.forward_model.train()
+        hold_statistics(self.model, config.freeze)
         if self.batch == 0:
             self.train_metrics.reset()
         bar.reset(
@@ -447,7 +461,7 @@ def resume(
     run = RunFolder.open(run_path)
     values = {**dataclasses.asdict(run.config()), **(overrides or {}), "out": str(run.path)}
     config = TrainConfig.from_dict(values)
-    trainer = Trainer(config, console=console)
+    trainer = Trainer(config, console=console, resuming=True)
     try:
         loaded = load_newest(run.checkpoints, trainer.console)
         trainer.restore(loaded)
