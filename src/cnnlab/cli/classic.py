@@ -46,8 +46,8 @@ def classic_command(
         None, "--json", help="Write the whole result (every fold's score) to this JSON file."
     ),
 ) -> None:
-    """Choose the classifier's knobs by cross-validation on the training split, then
-    report its test accuracy."""
+    """Nearest neighbours, SVMs or softmax on pixels or a run's features: the knobs chosen
+    by cross-validation on the training split, then the test accuracy."""
     chosen = get_method(method)  # an unknown name fails before any data is read
     console = Console()
     run = open_run(features, checkpoint) if features != "pixels" else None
