@@ -14,6 +14,7 @@ from cnnlab.classic import METHODS, fit_classic, pixel_features, plot_cross_vali
 from cnnlab.classic.methods import get_method, parse_grid
 from cnnlab.classic.splits import load_splits
 from cnnlab.cli.app import app
+from cnnlab.errors import ConfigError
 from cnnlab.viz.inputs import open_run
 
 METHOD_HELP = ". ".join(f"{m.name}: {m.description}" for m in METHODS.values())
@@ -48,7 +49,10 @@ def classic_command(
 ) -> None:
     """Nearest neighbours, SVMs or softmax on pixels or a run's features: the knobs chosen
     by cross-validation on the training split, then the test accuracy."""
-    chosen = get_method(method)  # an unknown name fails before any data is read
+    chosen = get_method(method)  # unknown names and bad grids fail before any data is read
+    knobs = parse_grid(chosen, grid)
+    if layer is not None and features == "pixels":
+        raise ConfigError("--layer picks a layer of a run's network: give the run as --features")
     console = Console()
     run = open_run(features, checkpoint) if features != "pixels" else None
     train, test = load_splits(data, data_dir=data_dir, run=run, per_class=per_class, seed=seed)
@@ -57,7 +61,6 @@ def classic_command(
     else:
         train_features = run_features(run, train, layer)
         test_features = run_features(run, test, layer)
-    knobs = parse_grid(chosen, grid)
     settings = math.prod(len(values) for values in knobs.values())
     console.print(
         f"{chosen.name} on {train.name}: {settings} setting(s) x {folds} folds of "
