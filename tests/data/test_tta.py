@@ -75,6 +75,7 @@ def test_tta_averages_the_softmax_of_the_views():
         predict(model, x, "five", size=8)
 
 
+@pytest.mark.slow  # the in-process tests above cover the views; this one runs the CLI twice
 def test_cli_eval_with_tta_prints_the_mode(digits_run):
     plain = run_cli("eval", str(digits_run))
     flipped = run_cli("eval", str(digits_run), "--tta", "10crop")

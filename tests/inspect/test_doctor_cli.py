@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import run_cli
 
 
+@pytest.mark.slow  # test_doctor.py checks the same verdict in process
 def test_doctor_fails_a_learning_rate_ten_times_too_high():
     result = run_cli("doctor", "lenet5", "--data", "digits", "--lr", "3e-2")
     assert result.returncode == 1, result.stderr

@@ -37,6 +37,7 @@ def train_args(root, out, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+@pytest.mark.slow  # the split-alike and skip tests stream in every make test
 def test_a_streamed_run_trains_and_evaluates_from_its_run_folder(tmp_path):
     root = make_folder(tmp_path / "pics")
     run = tmp_path / "run"
