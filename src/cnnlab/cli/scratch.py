@@ -39,9 +39,9 @@ def scratch_command(
         raise UnknownNameError("scratch network", net, NETS)
     train = datasets.load(data, "train", data_dir=data_dir, seed=seed)
     test = datasets.load(data, "test", data_dir=data_dir, seed=seed)
-    channels, height, _ = train.image_shape
+    channels, height, width = train.image_shape
     if net == "mlp":
-        sizes = [channels * height * height, hidden, train.num_classes]
+        sizes = [channels * height * width, hidden, train.num_classes]
         network = mlp(sizes, activation, squash_output=loss == "squared_error", seed=seed)
     else:
         network = small_cnn(channels, height, train.num_classes, seed=seed)

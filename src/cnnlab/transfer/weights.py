@@ -60,11 +60,9 @@ def read_state_dict(source: str | Path, which: str = "last") -> dict[str, torch.
     for key in WRAPPER_KEYS:
         if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
             loaded = loaded[key]
-    tensors = (
-        {k: v for k, v in loaded.items() if isinstance(v, torch.Tensor)}
-        if isinstance(loaded, dict)
-        else {}
-    )
+    tensors = {}
+    if isinstance(loaded, dict):
+        tensors = {k: v for k, v in loaded.items() if isinstance(v, torch.Tensor)}
     if not tensors:
         raise DataError(
             f"{path}: expected a state dict (names to tensors), found {type(loaded).__name__}"

@@ -6,7 +6,7 @@ image from a file and an image from the test split are prepared exactly as in tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ class LoadedRun:
     mean: torch.Tensor  # (1, C, 1, 1), per-channel mean of the training split on 0..1
     std: torch.Tensor  # (1, C, 1, 1)
     preprocess: Preprocess  # what training applied to its 0..1 batches (preprocess.json)
+    shape: tuple[int, int, int] | None = field(default=None, repr=False)  # read once, on first use
 
     @property
     def device(self) -> torch.device:
@@ -51,8 +52,10 @@ class LoadedRun:
         return load_split(self.config, split)
 
     def input_shape(self) -> tuple[int, int, int]:
-        """(C, H, W) of the images the model was trained on, read from the weights' owner."""
-        return self.split("test").image_shape
+        """(C, H, W) of the images the model was trained on; the test split is read once."""
+        if self.shape is None:
+            self.shape = self.split("test").image_shape
+        return self.shape
 
     def image_file(self, path: str | Path) -> torch.Tensor:
         """An image file as a uint8 (1, C, H, W) tensor in the run's channels and size."""
