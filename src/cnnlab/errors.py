@@ -27,7 +27,8 @@ class UnknownNameError(CnnlabError, KeyError):
         if not close:
             close = [k for k in known if name.lower() in k.lower() or k.lower() in name.lower()][:5]
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        message = f"unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(known)}."
+        plural = f"{kind}es" if kind.endswith("s") else f"{kind}s"
+        message = f"unknown {kind} {name!r}.{hint} Known {plural}: {', '.join(known)}."
         super().__init__(message)
         self.kind, self.name, self.close_matches = kind, name, close
 

@@ -116,7 +116,7 @@ def test_bad_grids_and_folds_are_named(digits_pixels):
     train, test = digits_pixels
     with pytest.raises(UnknownNameError, match="Did you mean: knn"):
         fit_classic("knnn", train, test)
-    with pytest.raises(UnknownNameError, match="knob of knn 'K'"):
+    with pytest.raises(UnknownNameError, match=r"unknown knn knob 'K'\. Did you mean: k\?"):
         fit_classic("knn", train, test, grid=["K=1"])
     with pytest.raises(ConfigError, match="expected KNOB=V1,V2"):
         fit_classic("knn", train, test, grid=["k"])

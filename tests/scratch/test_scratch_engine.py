@@ -152,6 +152,22 @@ def test_bad_shapes_names_and_a_diverging_loss_are_reported(digits):
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 3]))
     with pytest.raises(UnknownNameError, match="Did you mean: relu"):
         mlp([4, 2], "relux")
+    with pytest.raises(
+        ModelError, match=r"MaxPool2d: expected \(N, C, H, W\) input, found \(3, 4\)"
+    ):
+        MaxPool2d(2).forward(np.zeros((3, 4)))
+    with pytest.raises(ModelError, match=r"expected scores \(N, classes\) and N labels, found"):
+        squared_error(np.zeros((2, 3)), np.array([0]))
+    with pytest.raises(
+        UnknownNameError,
+        match="unknown loss 'mse'. Known losses: cross_entropy, hinge, squared_error",
+    ):
+        fit(
+            mlp([4, 2]),
+            (np.zeros((2, 4)), np.zeros(2, int)),
+            (np.zeros((2, 4)), np.zeros(2, int)),
+            loss="mse",
+        )
     train, test = digits
     with pytest.raises(
         TrainingError,

@@ -149,7 +149,7 @@ def parse_grid(method: Method, specs: list[str]) -> dict[str, list[Any]]:
         if not sep or not values.strip():
             raise ConfigError(f"grid {spec!r}: expected KNOB=V1,V2,... (e.g. k=1,3,5)")
         if name not in method.knobs:
-            raise UnknownNameError(f"knob of {method.name}", name, method.knobs)
+            raise UnknownNameError(f"{method.name} knob", name, method.knobs)
         try:
             grid[name] = [method.knobs[name].parse(v.strip()) for v in values.split(",")]
         except ValueError as exc:
