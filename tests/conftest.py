@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from cnnlab.train import TrainConfig, fit
+from cnnlab.viz.callbacks import SavePlots
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,5 +44,8 @@ def run_cli(
 def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """LeNet-5 trained briefly on digits: a real run folder for commands that read one."""
     out = tmp_path_factory.mktemp("runs") / "lenet5-digits"
-    fit(TrainConfig(model="lenet5", data="digits", epochs=3, batch_size=32, lr=2e-3, out=str(out)))
+    config = TrainConfig(
+        model="lenet5", data="digits", epochs=3, batch_size=32, lr=2e-3, out=str(out)
+    )
+    fit(config, callbacks=[SavePlots()])
     return out

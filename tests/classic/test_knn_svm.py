@@ -11,7 +11,7 @@ from cnnlab.classic import Features, fit_classic, pixel_features, run_features
 from cnnlab.classic.splits import load_splits
 from cnnlab.data import Dataset
 from cnnlab.errors import ConfigError, DataError, UnknownNameError
-from cnnlab.viz.inputs import open_run
+from cnnlab.train import Run
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +80,14 @@ def test_rbf_svm_beats_chance_by_far_and_uses_the_default_gamma(few_digits_pixel
 
 
 def test_features_of_a_trained_network(digits_run):
-    run = open_run(digits_run)
+    run = Run.open(digits_run)
     train, test = load_splits(None, run=run, per_class=30)
     assert len(train) == 300 and train.image_shape == (1, 32, 32)
     code = run_features(run, test)
     assert code.dim == 84 and "input of classifier" in code.source  # LeNet-5's F6 outputs
     conv = run_features(run, test, "features.0")
     assert conv.dim == 6 * 28 * 28
-    logits = run.model(run.normalise(test.images[:5])).detach().numpy()
+    logits = run.model(run.prepare(test.images[:5])).detach().numpy()
     last = run_features(run, test.subset(np.arange(5)), "classifier.3")
     np.testing.assert_allclose(last.values, logits, rtol=1e-5, atol=1e-5)
     result = fit_classic("knn", run_features(run, train), code, grid=["k=1,5"], folds=3)
@@ -95,7 +95,7 @@ def test_features_of_a_trained_network(digits_run):
 
 
 def test_features_of_another_size_are_resized_and_other_channels_refused(digits_run):
-    run = open_run(digits_run)
+    run = Run.open(digits_run)
     small = Dataset(
         "small",
         torch.randint(0, 256, (4, 1, 20, 20), dtype=torch.uint8),

@@ -8,8 +8,7 @@ import torch
 from cnnlab import data
 from cnnlab.data.preprocess import Preprocess, fit_preprocess, load_preprocess
 from cnnlab.errors import ConfigError, RunError
-from cnnlab.train import TrainConfig, evaluate_run, fit
-from cnnlab.viz.inputs import open_run
+from cnnlab.train import Run, TrainConfig, evaluate_run, fit
 
 
 @pytest.fixture(scope="module")
@@ -113,11 +112,11 @@ def test_a_run_stores_its_whitening_and_evaluation_applies_it(zca_run):
     assert again.accuracy == result.accuracy and abs(again.loss - result.loss) < 1e-5
 
 
-def test_open_run_normalises_as_training_did(zca_run):
+def test_a_run_prepares_images_as_training_did(zca_run):
     out, _ = zca_run
-    loaded = open_run(out)
-    images = loaded.split("test").images[:4]
+    loaded = Run.open(out)
+    images = loaded.dataset("test").images[:4]
     expected = load_preprocess(out)(images.float() / 255)
     assert isinstance(loaded.preprocess, Preprocess)
-    assert torch.allclose(loaded.normalise(images), expected)
+    assert torch.allclose(loaded.prepare(images), expected)
     assert torch.allclose(loaded.denormalise(expected), images.float() / 255, atol=1e-3)

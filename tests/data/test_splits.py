@@ -7,7 +7,7 @@ from fakes import fake_mnist
 from cnnlab import data
 from cnnlab.errors import ConfigError, DataError
 from cnnlab.train import TrainConfig
-from cnnlab.train.evaluate import load_split
+from cnnlab.train.splits import load_split
 
 
 def test_per_class_keeps_k_of_each_class_reproducibly():

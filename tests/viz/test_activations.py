@@ -4,15 +4,15 @@ import torch.nn.functional as F
 from PIL import Image
 
 from cnnlab.errors import UnknownNameError
+from cnnlab.train import Run
 from cnnlab.viz.activations import feature_maps, plot_feature_maps
-from cnnlab.viz.inputs import open_run
 
 
 def test_a_convolutions_maps_are_its_output_before_the_in_place_relu(digits_run):
-    loaded = open_run(digits_run)
+    loaded = Run.open(digits_run)
     picked = loaded.pick(None, 7)
     conv = loaded.model.features[0]
-    expected = F.conv2d(loaded.normalise(picked.pixels), conv.weight, conv.bias)[0]
+    expected = F.conv2d(loaded.prepare(picked.pixels), conv.weight, conv.bias)[0]
     maps = feature_maps(loaded, "features.0", picked)
     assert maps.shape == (6, 28, 28)
     assert torch.allclose(maps, expected, atol=1e-5)
@@ -22,15 +22,15 @@ def test_a_convolutions_maps_are_its_output_before_the_in_place_relu(digits_run)
 
 
 def test_fully_connected_layers_give_one_value_per_unit(digits_run):
-    loaded = open_run(digits_run)
+    loaded = Run.open(digits_run)
     picked = loaded.pick(None, 0)
     logits = feature_maps(loaded, "classifier.3", picked)
     with torch.no_grad():
-        assert torch.allclose(logits, loaded.model(loaded.normalise(picked.pixels))[0])
+        assert torch.allclose(logits, loaded.model(loaded.prepare(picked.pixels))[0])
 
 
 def test_an_unknown_layer_lists_the_models_layers(digits_run):
-    loaded = open_run(digits_run)
+    loaded = Run.open(digits_run)
     with pytest.raises(UnknownNameError) as info:
         feature_maps(loaded, "conv1", loaded.pick(None, 0))
     assert str(info.value).startswith("unknown layer 'conv1'.")

@@ -3,10 +3,12 @@ import torch
 from captum.attr import Occlusion
 from patch_task import PATCH, inside_patch, patch_images, trained_patch_model
 
+from cnnlab.data.preprocess import Preprocess
 from cnnlab.errors import CnnlabError, ConfigError, ModelError
 from cnnlab.models import create
+from cnnlab.train.run import PixelModel
 from cnnlab.viz.attribution import gradcam, occlusion, occlusion_map, saliency, window_starts
-from cnnlab.viz.probes import Normalised, last_conv_layer, layer_names
+from cnnlab.viz.probes import last_conv_layer, layer_names
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +115,9 @@ def test_gradcam_finds_the_last_spatial_conv_of_zoo_models():
     assert last_conv_layer(create("resnet18"), (3, 64, 64)) == "layer4.1.conv2"
 
 
-def test_a_normalised_model_takes_pixels_and_keeps_its_layer_names(patch_model, patch_batch):
+def test_a_pixel_model_takes_pixels_and_keeps_its_layer_names(patch_model, patch_batch):
     images, labels = patch_batch
-    mean, std = torch.tensor([0.4]), torch.tensor([0.2])
-    wrapped = Normalised(patch_model, mean, std)
+    wrapped = PixelModel(patch_model, Preprocess("standardize", [0.4], [0.2]))
     assert layer_names(wrapped) == layer_names(patch_model)
     assert torch.allclose(wrapped(images), patch_model((images - 0.4) / 0.2))
     # the chain rule: d score / d pixel = d score / d normalised input / std

@@ -4,14 +4,13 @@ from PIL import Image
 
 from cnnlab.data import Dataset
 from cnnlab.errors import DataError
-from cnnlab.train import evaluate_run
-from cnnlab.viz.inputs import open_run
+from cnnlab.train import Run, evaluate_run
 from cnnlab.viz.mistakes import Predictions, most_confident_mistakes, plot_mistakes, predict
 
 
 @pytest.fixture(scope="module")
 def predictions(digits_run) -> Predictions:
-    return predict(open_run(digits_run))
+    return predict(Run.open(digits_run))
 
 
 def test_predictions_agree_with_the_runs_evaluation(digits_run, predictions):

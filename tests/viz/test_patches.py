@@ -6,9 +6,8 @@ from torch import nn
 
 from cnnlab import models
 from cnnlab.errors import ModelError, UnknownNameError
-from cnnlab.train import TrainConfig, fit
+from cnnlab.train import Run, TrainConfig, fit
 from cnnlab.viz.activations import capture
-from cnnlab.viz.inputs import open_run
 from cnnlab.viz.patches import field_box, layer_field, plot_top_patches, top_patches
 
 
@@ -71,13 +70,13 @@ def test_layers_without_maps_and_unknown_layers_are_refused_with_the_reason():
 def test_top_patches_are_the_strongest_images_and_their_patch_alone_gives_the_activation(
     digits_run,
 ):
-    loaded = open_run(digits_run)
+    loaded = Run.open(digits_run)
     result = top_patches(loaded, "features.3", unit=4, count=5)
     assert result.patches.shape == (5, 1, 14, 14)
     assert torch.all(result.values[:-1] >= result.values[1:])
     # no other test image makes the unit fire more than the fifth patch's image
-    images = loaded.split("test").images
-    maps = capture(loaded.model, loaded.model.features[3], loaded.normalise(images))
+    images = loaded.dataset("test").images
+    maps = capture(loaded.model, loaded.model.features[3], loaded.prepare(images))
     strongest = maps[:, 4].flatten(1).max(dim=1).values
     assert torch.allclose(strongest.topk(5).values, result.values)
     # keep only the patch (the rest of the image at the mean, a zero input): same activation
@@ -85,7 +84,7 @@ def test_top_patches_are_the_strongest_images_and_their_patch_alone_gives_the_ac
         zip(result.indices, result.values, result.boxes, strict=True)
     ):
         top, left, bottom, right = box.tolist()
-        batch = loaded.normalise(images[index : index + 1])
+        batch = loaded.prepare(images[index : index + 1])
         only_patch = torch.zeros_like(batch)
         only_patch[..., top:bottom, left:right] = batch[..., top:bottom, left:right]
         y, x = top // 2, left // 2  # C3's jump, no padding
@@ -123,15 +122,15 @@ def gradient_support(model, module, image, unit) -> torch.Tensor:
 
 
 def test_top_patches_of_a_residual_block_hold_everything_the_unit_sees(resnet_run):
-    loaded = open_run(resnet_run)
+    loaded = Run.open(resnet_run)
     block = loaded.model.layer2[0]  # stride-2 conv path + zero-padded strided shortcut
     result = top_patches(loaded, "layer2.0", unit=3, count=4)
     assert result.patches.shape == (4, 3, 21, 21)  # 15 after layer1, + 2 + 2*2 in the block
-    images = loaded.split("test").images
+    images = loaded.dataset("test").images
     for index, value, box in zip(result.indices, result.values, result.boxes, strict=True):
         top, left, bottom, right = box.tolist()
         y, x = (top + 10) // 2, (left + 10) // 2  # the unit whose 21x21 field this is
-        image = loaded.normalise(images[index : index + 1])
+        image = loaded.prepare(images[index : index + 1])
         assert torch.allclose(capture(loaded.model, block, image)[0, 3, y, x], value, atol=1e-5)
         # every pixel the unit's value depends on lies in the box, and they reach its sides
         rows, columns = gradient_support(loaded.model, block, image, (3, y, x)).nonzero().T
@@ -149,16 +148,16 @@ def test_a_unit_out_of_range_names_the_layers_channels(digits_run):
     with pytest.raises(
         ModelError, match=r"unit 16 is out of range: layer 'features.3' has 16 channels \(0..15\)"
     ):
-        top_patches(open_run(digits_run), "features.3", unit=16)
+        top_patches(Run.open(digits_run), "features.3", unit=16)
 
 
 def test_a_count_below_one_is_refused(digits_run):
     with pytest.raises(ModelError, match="count of top patches must be at least 1, found 0"):
-        top_patches(open_run(digits_run), "features.0", unit=0, count=0)
+        top_patches(Run.open(digits_run), "features.0", unit=0, count=0)
 
 
 def test_the_top_patches_plot_is_a_png(digits_run, tmp_path):
-    result = top_patches(open_run(digits_run), "features.0", unit=0, count=9)
+    result = top_patches(Run.open(digits_run), "features.0", unit=0, count=9)
     assert result.patches.shape == (9, 1, 5, 5)
     path = plot_top_patches(result, "lenet5 features.0 unit 0", tmp_path / "patches.png")
     with Image.open(path) as image:

@@ -16,8 +16,8 @@ from torch import nn
 
 from cnnlab.data import Dataset
 from cnnlab.errors import DataError, ModelError
+from cnnlab.train.run import Run
 from cnnlab.viz.activations import capture, find_layer
-from cnnlab.viz.inputs import LoadedRun
 
 BATCH_SIZE = 512
 
@@ -55,18 +55,18 @@ def last_linear_layer(model: nn.Module) -> str:
     return names[-1]
 
 
-def run_features(run: LoadedRun, dataset: Dataset, layer: str | None = None) -> Features:
+def run_features(run: Run, dataset: Dataset, layer: str | None = None) -> Features:
     """The activations of ``run``'s trained network for every image of ``dataset``.
 
     ``layer``: a module name (its output, flattened); None: the input of the last fully
     connected layer. Images of another size than the run's are resized; the channel
     count must match.
     """
-    channels, height, width = run.input_shape()
+    channels, height, width = run.image_shape
     if dataset.image_shape[0] != channels:
         raise DataError(
             f"dataset {dataset.name!r} has {dataset.image_shape[0]}-channel images; the "
-            f"network of {run.run.path} was trained on {channels}-channel images"
+            f"network of {run.path} was trained on {channels}-channel images"
         )
     model = run.model.eval()
     if layer is None:
@@ -82,10 +82,10 @@ def run_features(run: LoadedRun, dataset: Dataset, layer: str | None = None) -> 
                 images.float(), size=(height, width), mode="bilinear", antialias=True
             )
             images = images.round().clamp(0, 255).to(torch.uint8)
-        batch = run.normalise(images)
+        batch = run.prepare(images)
         rows.append(
             capture(model, module, batch, what="input" if take_input else "output").flatten(1)
         )
     values = torch.cat(rows).float().cpu().numpy()
     where = f"input of {name}" if take_input else name
-    return Features(values, dataset.labels.numpy(), f"{run.run.path}, {where}", dataset.name)
+    return Features(values, dataset.labels.numpy(), f"{run.path}, {where}", dataset.name)

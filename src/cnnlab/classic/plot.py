@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
 from cnnlab.classic.fit import ClassicResult
-from cnnlab.viz.plots import save_figure
+from cnnlab.figure import save_figure, subplots
 
 
 def plot_cross_validation(result: ClassicResult, path: str | Path) -> Path:
@@ -20,7 +18,7 @@ def plot_cross_validation(result: ClassicResult, path: str | Path) -> Path:
     for row in rows:
         label = ", ".join(f"{name}={row.params[name]}" for name in others) or result.method
         lines.setdefault(label, []).append(row)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(figsize=(6, 4))
     numeric = all(isinstance(row.params[x_knob], int | float) for row in rows)
     for label, line in lines.items():
         xs = [row.params[x_knob] if numeric else str(row.params[x_knob]) for row in line]

@@ -10,15 +10,14 @@ import torch
 
 from cnnlab import data
 from cnnlab.data.dataset import per_class_subset
-from cnnlab.train.evaluate import load_split
-from cnnlab.viz.inputs import LoadedRun
+from cnnlab.train.run import Run
 
 
 def load_splits(
     name: str | None,
     *,
     data_dir: str | None = None,
-    run: LoadedRun | None = None,
+    run: Run | None = None,
     per_class: int = 0,
     seed: int = 0,
 ) -> tuple[data.Dataset, data.Dataset]:
@@ -26,7 +25,7 @@ def load_splits(
     in its training, when ``name`` is None. ``per_class``: keep that many training images
     of each class (0: all)."""
     if name is None and run is not None:
-        train, val, test = (load_split(run.config, split) for split in ("train", "val", "test"))
+        train, val, test = (run.dataset(split) for split in ("train", "val", "test"))
     else:
         name = name or "digits"
         train, val, test = (

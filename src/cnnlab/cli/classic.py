@@ -15,7 +15,7 @@ from cnnlab.classic.methods import get_method, parse_grid
 from cnnlab.classic.splits import load_splits
 from cnnlab.cli.app import app
 from cnnlab.errors import ConfigError
-from cnnlab.viz.inputs import open_run
+from cnnlab.train.run import Run
 
 METHOD_HELP = ". ".join(f"{m.name}: {m.description}" for m in METHODS.values())
 
@@ -54,7 +54,7 @@ def classic_command(
     if layer is not None and features == "pixels":
         raise ConfigError("--layer picks a layer of a run's network: give the run as --features")
     console = Console()
-    run = open_run(features, checkpoint) if features != "pixels" else None
+    run = Run.open(features, checkpoint) if features != "pixels" else None
     train, test = load_splits(data, data_dir=data_dir, run=run, per_class=per_class, seed=seed)
     if run is None:
         train_features, test_features = pixel_features(train), pixel_features(test)

@@ -12,7 +12,7 @@ from cnnlab import data
 from cnnlab.cli.data import data_app
 from cnnlab.data.augment import build_augment
 from cnnlab.errors import ConfigError
-from cnnlab.viz.plots import plt, save_figure
+from cnnlab.figure import save_figure, subplots
 
 
 def augmented_grid(
@@ -30,7 +30,7 @@ def augmented_grid(
 
 def draw_grid(originals, augmented, labels, classes, title: str, path: Path) -> Path:
     count, copies = len(originals), len(augmented)
-    fig, axes = plt.subplots(
+    fig, axes = subplots(
         count, copies + 1, figsize=(1.3 * (copies + 1), 1.3 * count + 0.6), squeeze=False
     )
     for row in range(count):

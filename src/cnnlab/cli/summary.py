@@ -21,7 +21,7 @@ from cnnlab.errors import ConfigError
 from cnnlab.inspect import receptive_field, summary
 from cnnlab.inspect.receptive import Axis, FieldRow
 from cnnlab.inspect.summary_render import FORMATS, render_csv, render_json, table
-from cnnlab.train import RunFolder
+from cnnlab.train import Run
 
 INPUT_HELP = "Input shape CxHxW, batch left out (default: the model's own input)."
 DEPTH_HELP = "Show layers down to this depth (the totals always count every layer)."
@@ -50,7 +50,7 @@ def load_target(target: str, device: str = "meta") -> tuple[nn.Module, str, tupl
     the checkpoint.
     """
     if Path(target).exists() or "/" in target:
-        model = RunFolder.open(target).load_model()
+        model = Run.open(target).model
         name, args = model.cnnlab_name, model.cnnlab_args  # type: ignore[attr-defined]
         title = f"{target} ({name})"
         if device != "meta":

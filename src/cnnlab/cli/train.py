@@ -21,6 +21,7 @@ from cnnlab.errors import ConfigError
 from cnnlab.models import get_model_info
 from cnnlab.train import TrainConfig, TrainingInterrupted, fit, load_recipe, resume
 from cnnlab.train.config import field_help
+from cnnlab.viz.callbacks import SavePlots
 
 HELP_PANEL = "Training configuration (also settable in a --config recipe)"
 
@@ -88,14 +89,14 @@ def train_command(
     console = Console()
     try:
         if resume_run:
-            result, out = resume(resume_run, given), resume_run
+            result, out = resume(resume_run, given, callbacks=[SavePlots()]), resume_run
         else:
             values = {**(load_recipe(config) if config else {}), **given}
             if "model" not in values:
                 raise ConfigError("no model given: name one (cnnlab train lenet5) or use --config")
             get_model_info(values["model"])  # an unknown name fails before any data is loaded
             train_config = TrainConfig.from_dict(values)
-            result, out = fit(train_config), train_config.out
+            result, out = fit(train_config, callbacks=[SavePlots()]), train_config.out
     except TrainingInterrupted as exc:
         Console(stderr=True, soft_wrap=True).print(str(exc), markup=False, highlight=False)
         sys.exit(exc.exit_code)

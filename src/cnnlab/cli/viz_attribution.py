@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from cnnlab.cli.viz import viz_app
+from cnnlab.train.run import PixelModel, Run
 from cnnlab.viz.attribution import (
     gradcam,
     occluded_probabilities,
@@ -25,9 +26,8 @@ from cnnlab.viz.attribution import (
     saliency,
     window_starts,
 )
-from cnnlab.viz.inputs import LoadedRun, open_run
 from cnnlab.viz.overlay import plot_map, plot_occlusion
-from cnnlab.viz.probes import Normalised, last_conv_layer
+from cnnlab.viz.probes import last_conv_layer
 
 RUN = typer.Argument(..., help="Run folder written by `cnnlab train`.")
 IMAGE = typer.Option(None, "--image", help="An image file (default: a test image, --index).")
@@ -41,8 +41,8 @@ CHECKPOINT = typer.Option("last", "--checkpoint", help="Which checkpoint: last o
 class Subject:
     """What a command looks at: the run, its model fed 0..1 pixels, one image, and a class."""
 
-    loaded: LoadedRun
-    model: Normalised
+    loaded: Run
+    model: PixelModel
     image: torch.Tensor  # (1, C, H, W) on 0..1, on the run's device
     source: str  # the file, or test[INDEX]
     label: int | None  # the true class, for a test image
@@ -62,24 +62,19 @@ class Subject:
 
     def out_path(self, out: Path | None, kind: str) -> Path:
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "", Path(self.source).stem) or "image"
-        return out if out is not None else self.loaded.run.plots / f"{kind}-{stem}.png"
-
-
-def pixel_model(loaded: LoadedRun) -> Normalised:
-    """The run's model taking 0..1 pixels; its normalisation is done inside."""
-    return Normalised(loaded.model, loaded.mean, loaded.std).eval()
+        return out if out is not None else self.loaded.folder.plots / f"{kind}-{stem}.png"
 
 
 def open_subject(
     run: str, image: Path | None, index: int, target: int | None, checkpoint: str
 ) -> Subject:
-    loaded = open_run(run, checkpoint)
+    loaded = Run.open(run, checkpoint)
     picked = loaded.pick(image, index)
-    model = pixel_model(loaded)
-    pixels = picked.pixels.to(loaded.device).float() / 255
+    model = loaded.pixel_model()
+    pixels = loaded.view(picked.pixels)
     with torch.no_grad():
         chosen = int(resolve_target(model(pixels), target)[0])
-    classes = loaded.split("test").classes
+    classes = loaded.classes
     return Subject(loaded, model, pixels, picked.source, picked.label, chosen, classes)
 
 

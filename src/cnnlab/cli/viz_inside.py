@@ -12,9 +12,9 @@ import typer
 from rich.console import Console
 
 from cnnlab.cli.viz import viz_app
+from cnnlab.train.run import Run
 from cnnlab.viz.activations import feature_maps, first_conv_name, plot_feature_maps
 from cnnlab.viz.filters import filter_change, filter_weights, plot_filters
-from cnnlab.viz.inputs import open_run
 from cnnlab.viz.mistakes import most_confident_mistakes, plot_mistakes, predict
 from cnnlab.viz.patches import plot_top_patches, top_patches
 from cnnlab.viz.plots import plot_confusion
@@ -36,12 +36,12 @@ def filters_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The filters of a convolution layer: colour images for RGB input, else per input channel."""
-    loaded = open_run(run, checkpoint)
+    loaded = Run.open(run, checkpoint)
     name = layer or first_conv_name(loaded.model)
     weights = filter_weights(loaded.model, name)
     title = f"{loaded.config.model} {name}: {tuple(weights.shape)}"
     path = plot_filters(weights, title, _out(out, run, f"filters-{name}.png"))
-    change = filter_change(run, name, checkpoint)
+    change = filter_change(loaded, name)
     Console().print(
         f"filters moved {100 * change.mean():.1f}% from their initial values on average "
         f"(least {100 * change.min():.1f}%)\nfilters: {path}",
@@ -61,7 +61,7 @@ def activations_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The feature maps of one layer for one image."""
-    loaded = open_run(run, checkpoint)
+    loaded = Run.open(run, checkpoint)
     name = layer or first_conv_name(loaded.model)
     picked = loaded.pick(image, index, split)
     maps = feature_maps(loaded, name, picked)
@@ -82,7 +82,7 @@ def top_patches_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The dataset patches, cropped to the receptive field, that excite one unit most."""
-    loaded = open_run(run, checkpoint)
+    loaded = Run.open(run, checkpoint)
     result = top_patches(loaded, layer, unit, count, split)
     title = f"{loaded.config.model} {layer} unit {unit}: top {len(result.indices)} {split} patches"
     path = plot_top_patches(result, title, _out(out, run, f"top-patches-{layer}-{unit}.png"))
@@ -98,7 +98,7 @@ def mistakes_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The most confidently wrong images of a split, and its confusion matrix beside them."""
-    loaded = open_run(run, checkpoint)
+    loaded = Run.open(run, checkpoint)
     predictions = predict(loaded, split)
     mistakes = most_confident_mistakes(predictions, count)
     wrong = int((predictions.predicted != predictions.dataset.labels).sum())

@@ -17,13 +17,12 @@ from cnnlab.cli.viz_attribution import (
     OUT,
     RUN,
     open_subject,
-    pixel_model,
     wrote,
 )
+from cnnlab.train.run import Run
 from cnnlab.viz.adversarial import fgsm, fooling_image, predict, smallest_fgsm
 from cnnlab.viz.attribution import class_scores, resolve_target
 from cnnlab.viz.deepdream import deepdream, layer_energy, load_photo
-from cnnlab.viz.inputs import open_run
 from cnnlab.viz.overlay import plot_row, rescaled
 from cnnlab.viz.probes import last_conv_layer
 from cnnlab.viz.synthesis import class_model, max_response, noise, unit_response
@@ -46,9 +45,9 @@ def class_model_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """An input that maximises a class score, with L2, jitter and blur regularisation."""
-    loaded = open_run(run, checkpoint)
-    model, classes = pixel_model(loaded), loaded.split("test").classes
-    start = noise(loaded.input_shape(), seed, loaded.device)
+    loaded = Run.open(run, checkpoint)
+    model, classes = loaded.pixel_model(), loaded.classes
+    start = noise(loaded.input_shape, seed, loaded.device)
     with torch.no_grad():
         resolve_target(model(start), target)  # a class out of range fails before the work
     image = class_model(model, target, start, steps=steps, seed=seed)
@@ -59,7 +58,7 @@ def class_model_command(
         (start[0], f"noise: {prediction(model, start, classes)}"),
         (image[0], f"after {steps} steps: {prediction(model, image, classes)}"),
     ]
-    wrote(plot_row(panels, title, out or loaded.run.plots / f"class-model-{target}.png"))
+    wrote(plot_row(panels, title, out or loaded.folder.plots / f"class-model-{target}.png"))
 
 
 @viz_app.command("max-response")
@@ -74,15 +73,15 @@ def max_response_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The input that maximises ||h_{l,d}(x)||^2, by gradient ascent from U[0,1] noise."""
-    loaded = open_run(run, checkpoint)
-    model = pixel_model(loaded)
-    start = noise(loaded.input_shape(), seed, loaded.device)
+    loaded = Run.open(run, checkpoint)
+    model = loaded.pixel_model()
+    start = noise(loaded.input_shape, seed, loaded.device)
     image = max_response(model, layer, unit, start, steps=steps, step_size=step_size)
     with torch.no_grad():
         before, after = (unit_response(model, layer, unit, x)[0].item() for x in (start, image))
     title = f"maximum response of unit {unit} of layer {layer}: ||h||^2 {before:.3g} -> {after:.3g}"
     panels = [(start[0], "x_0 ~ U[0,1]"), (rescaled(image[0]), f"x_{steps} (rescaled to 0..1)")]
-    wrote(plot_row(panels, title, out or loaded.run.plots / f"max-response-{layer}-{unit}.png"))
+    wrote(plot_row(panels, title, out or loaded.folder.plots / f"max-response-{layer}-{unit}.png"))
 
 
 @viz_app.command("deepdream")
@@ -99,9 +98,9 @@ def deepdream_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """DeepDream: enhance a layer's activation on a photograph at several scales."""
-    loaded = open_run(run, checkpoint)
-    model = pixel_model(loaded)
-    shape = loaded.input_shape()
+    loaded = Run.open(run, checkpoint)
+    model = loaded.pixel_model()
+    shape = loaded.input_shape
     name = layer or last_conv_layer(model, shape)
     image = load_photo(photo, channels=shape[0], max_side=max_side).to(loaded.device)
     dreamed = deepdream(
@@ -113,7 +112,7 @@ def deepdream_command(
     title = f"DeepDream of layer {name}, {octaves} octaves: mean h^2 {before:.3g} -> {after:.3g}"
     stem = Path(photo).stem
     panels = [(image[0], photo), (dreamed[0], f"dreamed ({frames} frame(s))")]
-    wrote(plot_row(panels, title, out or loaded.run.plots / f"deepdream-{stem}-{name}.png"))
+    wrote(plot_row(panels, title, out or loaded.folder.plots / f"deepdream-{stem}-{name}.png"))
 
 
 @viz_app.command("adversarial")
@@ -158,9 +157,9 @@ def fooling_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """A noise image the network calls a chosen class with high confidence."""
-    loaded = open_run(run, checkpoint)
-    model, classes = pixel_model(loaded), loaded.split("test").classes
-    start = noise(loaded.input_shape(), seed, loaded.device)
+    loaded = Run.open(run, checkpoint)
+    model, classes = loaded.pixel_model(), loaded.classes
+    start = noise(loaded.input_shape, seed, loaded.device)
     image = fooling_image(model, target, start, confidence=confidence, steps=steps)
     with torch.no_grad():
         p = model(image).softmax(dim=1)[0, target].item()
@@ -170,4 +169,4 @@ def fooling_command(
         (image[0], f"fooling: {prediction(model, image, classes)}"),
         (rescaled(image[0] - start[0]), "change (rescaled)"),
     ]
-    wrote(plot_row(panels, title, out or loaded.run.plots / f"fooling-{target}.png"))
+    wrote(plot_row(panels, title, out or loaded.folder.plots / f"fooling-{target}.png"))

@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from cnnlab.errors import DataError
+
 MAX_PIXELS = 64_000_000  # larger images are refused before decoding (decompression bombs)
 ON_BAD_IMAGE = ("fail", "skip")
 
@@ -113,3 +115,25 @@ def bad_images_message(root: Path, bad: Sequence[BadImage], total: int, action: 
     lines = [f"{root}: {action} {len(bad)} of {total:,} image files that cannot be used:"]
     lines += [f"  {item}" for item in sorted(bad, key=lambda item: str(item.path))]
     return "\n".join(lines)
+
+
+def read_image(path: str | Path, mode: str) -> torch.Tensor:
+    """An image file as uint8 (1, C, H, W) in ``mode`` ("L" or "RGB"); a DataError if it is
+    missing, not an image, truncated or too large to decode safely."""
+    path = Path(path)
+    try:
+        with Image.open(path) as handle:
+            width, height = handle.size
+            if width * height > MAX_PIXELS:
+                raise DataError(
+                    f"{path}: image of {width}x{height} pixels is larger than the "
+                    f"{MAX_PIXELS:,}-pixel limit"
+                )
+            array = np.asarray(handle.convert(mode))
+    except FileNotFoundError:
+        raise DataError(f"{path}: image file not found") from None
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise DataError(f"{path}: not a readable image ({exc})") from exc
+    tensor = torch.from_numpy(array.copy())
+    tensor = tensor.unsqueeze(0) if tensor.ndim == 2 else tensor.permute(2, 0, 1)
+    return tensor.unsqueeze(0)

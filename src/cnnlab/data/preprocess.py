@@ -22,6 +22,7 @@ the eigenvectors and eigenvalues in ``preprocess.safetensors`` beside it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ WHITENING = ("pca", "zca")
 DEFAULT_EPS = 0.01
 MAX_WHITEN_FEATURES = 4096  # C*H*W; the covariance is a (D, D) matrix
 TENSORS_FILE = "preprocess.safetensors"
+View = Callable[[torch.Tensor, torch.Generator], torch.Tensor]  # the evaluation crop, if any
 
 
 @dataclass
@@ -184,13 +186,15 @@ def parse_preprocess(spec: str) -> tuple[str, float]:
     return kind, eps
 
 
-def fit_preprocess(spec: str, train: Dataset) -> Preprocess:
-    """Fit the preprocessing ``spec`` names on the training split."""
+def fit_preprocess(spec: str, train: Dataset, view: View | None = None) -> Preprocess:
+    """Fit the preprocessing ``spec`` names on the training split. Whitening is fitted on the
+    images as the model receives them, ``view`` (the evaluation crop) applied, so its
+    matrices match the model's input size."""
     kind, eps = parse_preprocess(spec)
     mean, std = train.channel_stats()
     preprocess = Preprocess(kind, mean, std, eps)
     if kind in WHITENING:
-        pixel_mean, covariance = pixel_covariance(train)
+        pixel_mean, covariance = pixel_covariance(train, view)
         values, vectors = torch.linalg.eigh(covariance)
         preprocess.eigenvalues = values.clamp(min=0).flip(0).float()
         preprocess.eigenvectors = vectors.flip(1).float()
@@ -198,19 +202,29 @@ def fit_preprocess(spec: str, train: Dataset) -> Preprocess:
     return preprocess
 
 
-def pixel_covariance(train: Dataset, chunk: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean (D,) and covariance (D, D) of the training images as vectors on the 0..1 scale."""
-    features = train.images[0].numel()
+def pixel_covariance(
+    train: Dataset, view: View | None = None, chunk: int = 2048
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean (D,) and covariance (D, D) of the training images (through ``view``) as vectors
+    on the 0..1 scale."""
+
+    def viewed(images: torch.Tensor) -> torch.Tensor:
+        x = images.float() / 255
+        return (view(x, torch.Generator()) if view else x).flatten(1)
+
+    features = viewed(train.images[:1]).shape[1]
     if features > MAX_WHITEN_FEATURES:
         raise ConfigError(
             f"pca/zca whitening of {train.name!r}: images of shape {train.image_shape} have "
             f"{features} values, more than the {MAX_WHITEN_FEATURES} a (D, D) covariance "
             "allows; use mean or standardize"
         )
-    flat = train.images.flatten(1)
-    mean = flat.double().mean(dim=0) / 255
+    total = torch.zeros(features, dtype=torch.float64)
+    for start in range(0, len(train.images), chunk):
+        total += viewed(train.images[start : start + chunk]).double().sum(dim=0)
+    mean = total / max(1, len(train.images))
     covariance = torch.zeros(features, features, dtype=torch.float64)
-    for start in range(0, len(flat), chunk):
-        part = flat[start : start + chunk].float() / 255 - mean.float()
+    for start in range(0, len(train.images), chunk):
+        part = viewed(train.images[start : start + chunk]) - mean.float()
         covariance += (part.T @ part).double()
-    return mean, covariance / max(1, len(flat) - 1)
+    return mean, covariance / max(1, len(train.images) - 1)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
 
-from cnnlab.viz.plots import save_figure
+from cnnlab.figure import save_figure, subplots
 
 RELU_LIKE = (nn.ReLU, nn.ReLU6)
 SATURATION_MARGIN = 0.01  # an output within 1% of its activation's bound counts as saturated
@@ -124,7 +123,7 @@ def plot_activation_stats(rows: list[LayerStats], path, *, title: str = "") -> o
     shown = rows[:24]
     columns = min(6, max(len(shown), 1))
     lines = -(-len(shown) // columns) or 1
-    fig, axes = plt.subplots(lines, columns, figsize=(2.6 * columns, 2.2 * lines), squeeze=False)
+    fig, axes = subplots(lines, columns, figsize=(2.6 * columns, 2.2 * lines), squeeze=False)
     for ax in axes.flat[len(shown) :]:
         ax.axis("off")
     for ax, row in zip(axes.flat, shown, strict=False):

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
 
 from cnnlab.errors import ConfigError
+from cnnlab.figure import new_figure, save_figure
 from cnnlab.inspect.activations import LayerStats, activation_stats, output_stats
 from cnnlab.train.init import init_weights
-from cnnlab.viz.plots import save_figure
 
 # scheme shown in the table -> (train.init scheme, its std argument)
 SCHEMES = {"small": ("normal", 0.01), "xavier": ("xavier", 0.0), "he": ("kaiming", 0.0)}
@@ -83,7 +82,7 @@ def plot_init_table(runs: list[InitRun], path) -> object:
     """Left: each run's activation std per layer (log scale). Right: one row of histograms
     per run, one column per hidden layer, as the slides draw them."""
     depth = max(len(run.layers) for run in runs)
-    fig = plt.figure(figsize=(4 + 1.3 * depth, 1.3 * len(runs) + 1.2))
+    fig = new_figure(figsize=(4 + 1.3 * depth, 1.3 * len(runs) + 1.2))
     grid = fig.add_gridspec(len(runs), depth + 3)
     ax_std = fig.add_subplot(grid[:, :3])
     for run in runs:

@@ -19,16 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
 
 from cnnlab.errors import ConfigError
+from cnnlab.figure import save_figure, subplots
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.losses import build_loss
 from cnnlab.train.optim import build_optimizer
-from cnnlab.viz.plots import save_figure
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 SKIP_START = 5  # first steps left out of the suggestion: the moving average is still settling
@@ -104,7 +103,7 @@ def suggest(lrs: list[float], smoothed: list[float]) -> tuple[float, float]:
 
 def plot_lr_find(result: LRFinderResult, path: str | Path) -> Path:
     """Loss against learning rate (log axis), the suggestion and the minimum marked."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = subplots(figsize=(7, 4.5))
     ax.plot(result.lrs, result.losses, color="0.75", lw=0.8, label="loss per step")
     ax.plot(result.lrs, result.smoothed, color="C0", lw=2, label="smoothed loss")
     ax.axvline(result.suggestion, color="C2", ls="--", label=f"suggested {result.suggestion:.2g}")

@@ -1,8 +1,10 @@
 """A model and its training data, prepared exactly as the trainer prepares them.
 
 Either a fresh model (``models.create`` with the dataset's class and channel counts, the
-config's initialisation and dropout) or a trained run's model; in both cases the
-training split normalised by its own channel statistics.
+config's initialisation and dropout) with the preprocessing fitted as training fits it, or
+a trained run's model with the preprocessing it was trained with (``cnnlab.Run``). Batches
+are the training split through the evaluation transform and that preprocessing: what the
+model sees, without the random augmentation.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import torch
 from torch import nn
 
 from cnnlab import data, models
+from cnnlab.data.augment import eval_transform
+from cnnlab.data.preprocess import Preprocess, fit_preprocess
 from cnnlab.errors import ConfigError
 from cnnlab.train.config import TrainConfig
-from cnnlab.train.evaluate import load_split
 from cnnlab.train.init import init_weights, set_dropout
 from cnnlab.train.resume import seed_everything
-from cnnlab.viz.inputs import open_run
+from cnnlab.train.run import Run
+from cnnlab.train.splits import load_split
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -31,8 +35,7 @@ class Prepared:
     config: TrainConfig
     model: nn.Module  # on config.device
     train: data.Dataset  # the training split (validation already held out)
-    mean: list[float]  # the training split's channel statistics, 0..1 scale
-    std: list[float]
+    preprocess: Preprocess  # fitted on the training split, as training fits it
 
     @property
     def num_classes(self) -> int:
@@ -41,12 +44,12 @@ class Prepared:
     def loader(
         self, batch_size: int, *, dataset: data.Dataset | None = None, shuffle: bool = True
     ) -> data.InMemoryLoader:
-        """Normalised batches of ``dataset`` (the training split by default)."""
+        """Batches of ``dataset`` (the training split by default) as the model's input."""
         return data.InMemoryLoader(
             self.train if dataset is None else dataset,
             batch_size,
-            mean=self.mean,
-            std=self.std,
+            preprocess=self.preprocess,
+            augment=eval_transform(self.config.augment),
             shuffle=shuffle,
             seed=self.config.seed,
             device=self.config.device,
@@ -85,17 +88,14 @@ def prepare(config: TrainConfig) -> Prepared:
     """A fresh model for ``config.model`` and the training split of ``config.data``."""
     models.get_model_info(config.model)  # an unknown name fails before any data is loaded
     train = load_split(config, "train")
-    mean, std = train.channel_stats()
-    return Prepared(config, build_model(config, train), train, mean, std)
+    preprocess = fit_preprocess(config.preprocess, train, eval_transform(config.augment))
+    return Prepared(config, build_model(config, train), train, preprocess)
 
 
 def prepare_run(path: str | Path, which: str = "last") -> Prepared:
     """A trained run's model and the training split it was trained on."""
-    loaded = open_run(path, which)
-    train = load_split(loaded.config, "train")
-    mean = loaded.mean.flatten().tolist()
-    std = loaded.std.flatten().tolist()
-    return Prepared(loaded.config, loaded.model, train, mean, std)
+    run = Run.open(path, which)
+    return Prepared(run.config, run.model, run.dataset("train"), run.preprocess)
 
 
 def is_run_folder(name: str) -> bool:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from cnnlab.inspect.summary import LayerRow, ModelSummary
+if TYPE_CHECKING:
+    from cnnlab.inspect.summary import LayerRow, ModelSummary
 
 FORMATS = ("table", "csv", "json")
 

@@ -1,4 +1,5 @@
-"""Losses: softmax cross-entropy and the multiclass SVM (hinge) loss of seeds/004."""
+"""Losses: softmax cross-entropy and the multiclass SVM (hinge) loss (Weston & Watkins 1999; the
+form taught in CS231n)."""
 
 from __future__ import annotations
 

@@ -23,9 +23,10 @@ from cnnlab.train.checkpoint import (
     WEIGHTS,
     checkpoint_folders,
     read_state,
-    read_weights,
     verify,
 )
+from cnnlab.version import __version__
+from cnnlab.weights.io import read_weights
 
 
 def seed_everything(seed: int, deterministic: bool) -> None:
@@ -65,13 +66,11 @@ def _as_tuples(value: Any) -> Any:
 
 def provenance(seed: int, deterministic_flags: dict[str, Any]) -> dict[str, Any]:
     """What a checkpoint records about how it was made: seed, versions, determinism flags."""
-    import cnnlab
-
     versions = {
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": np.__version__,
-        "cnnlab": cnnlab.__version__,
+        "cnnlab": __version__,
     }
     return {"seed": seed, "versions": versions, "determinism": deterministic_flags}
 

@@ -1,117 +1,273 @@
-"""The run folder: everything a later command needs to rebuild the model and its data.
+"""A trained run, opened: the one way every command gets a run's model and feeds it images.
 
-```
-RUN/config.json            the TrainConfig
-RUN/preprocess.json        the normalisation fitted on the training split
-RUN/metrics.jsonl          one line per epoch
-RUN/results.json           the final test evaluation
-RUN/checkpoints/           ckpt-*/ (resumable), last.safetensors + last.state.pt, best.safetensors
-RUN/tb/                    TensorBoard event files
-RUN/plots/                 curves.png, confusion.png
-```
+``Run.open(path)`` reads the run folder once (config, weights and their metadata, the
+fitted preprocessing) and hands out the model, its classes and shapes, and one path
+from uint8 images to the model's input::
+
+    uint8 (N, C, H, W) --/255--> view(): the evaluation transform (centre crop) on 0..1
+                       --------> prepare(): view, then the run's preprocessing
+    pixel_model()(view(x)) == model(prepare(x))
+
+eval, viz, report, inspect, classic features and transfer all go through it, so they
+agree on every prediction.
 """
 
 from __future__ import annotations
 
-import json
-import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+import torch.nn.functional as F
 from torch import nn
 
-from cnnlab import models
-from cnnlab.atomic import atomic_write_text
-from cnnlab.errors import RunError
-from cnnlab.train.checkpoint import read_weights
+from cnnlab import data, models
+from cnnlab.data.augment import eval_transform, training_size
+from cnnlab.data.images import read_image
+from cnnlab.data.loader import BatchTransform
+from cnnlab.data.preprocess import Preprocess, load_preprocess
+from cnnlab.errors import DataError, RunError
 from cnnlab.train.config import TrainConfig
+from cnnlab.train.run_folder import RunFolder
+from cnnlab.train.splits import folder_files, load_split, stream_loader
+from cnnlab.weights.io import read_weights
+
+BATCH_SIZE = 256
+NAMED_CHECKPOINTS = ("last", "best", "init")
 
 
-class RunFolder:
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+class PixelModel(nn.Module):
+    """The run's model fed 0..1 pixels at its input size: the preprocessing is part of the
+    graph, so gradients, occluders and epsilons are in pixel units."""
+
+    def __init__(self, model: nn.Module, preprocess: Preprocess):
+        super().__init__()
+        self.model = model
+        self.preprocess = preprocess
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(self.preprocess(x))
+
+
+@dataclass
+class PickedImage:
+    pixels: torch.Tensor  # uint8 (1, C, H, W) at the run's image shape
+    label: int | None  # the true class when the image comes from the dataset
+    source: str  # a path or "test[INDEX]", for titles and messages
+
+
+@dataclass
+class Run:
+    folder: RunFolder
+    config: TrainConfig
+    model: nn.Module  # in eval mode, on ``device``
+    classes: list[str]
+    preprocess: Preprocess  # fitted on the training split (preprocess.json)
+    image_shape: tuple[int, int, int]  # (C, H, W) of the stored images, padded as in training
+    input_shape: tuple[int, int, int]  # (C, H, W) the model receives, after eval_transform
+    which: str  # the checkpoint: last, best, init, or a path
+    meta: dict[str, Any] = field(default_factory=dict, repr=False)  # the weights' metadata
+    splits: dict[str, data.Dataset] = field(default_factory=dict, repr=False)  # read once
 
     @classmethod
-    def open(cls, path: str | Path) -> RunFolder:
-        """An existing run folder; a RunError naming the path if it is not one."""
-        run = cls(path)
-        if not run.path.exists():
-            raise RunError(f"run folder {run.path} does not exist")
-        if not run.path.is_dir():
-            raise RunError(f"run folder {run.path} is not a folder")
-        if not run.config_path.is_file():
+    def open(cls, path: str | Path, which: str = "last", *, device: str | None = None) -> Run:
+        """The run in ``path`` with the weights of checkpoint ``which`` (``last``, ``best``,
+        ``init``, a ``ckpt-*`` folder or a ``.safetensors`` file of this run)."""
+        folder = RunFolder.open(path)
+        config = folder.config()
+        tensors, meta = read_weights(checkpoint_file(folder, which))
+        model = build_from_meta(folder, meta, config)
+        try:
+            model.load_state_dict(tensors, strict=True)
+        except RuntimeError as exc:
             raise RunError(
-                f"{run.path} is not a cnnlab run folder: expected {run.config_path.name}, "
-                "which `cnnlab train` writes first"
-            )
+                f"{checkpoint_file(folder, which)} does not fit model {meta.get('model')!r}: "
+                f"{str(exc).splitlines()[0]}"
+            ) from None
+        preprocess = load_preprocess(folder.path)
+        run = cls(folder, config, model, [], preprocess, (0, 0, 0), (0, 0, 0), which, meta)
+        run.model = model.to(device or usable_device(config.device)).eval()
+        run.read_shapes()
         return run
 
-    config_path = property(lambda self: self.path / "config.json")
-    metrics_path = property(lambda self: self.path / "metrics.jsonl")
-    preprocess_path = property(lambda self: self.path / "preprocess.json")
-    results_path = property(lambda self: self.path / "results.json")
-    checkpoints = property(lambda self: self.path / "checkpoints")
-    plots = property(lambda self: self.path / "plots")
+    def read_shapes(self) -> None:
+        """Classes and shapes from the weights' metadata; runs whose weights do not record
+        them read the test split once."""
+        if {"classes", "image_shape"} <= self.meta.keys():
+            self.classes = list(self.meta["classes"])
+            shape = tuple(int(v) for v in self.meta["image_shape"])
+        else:
+            test = self.dataset("test")
+            self.classes, shape = list(test.classes), test.image_shape
+        self.image_shape = shape  # type: ignore[assignment]
+        self.input_shape = (shape[0], *training_size(self.config.augment, shape[1:]))
 
-    def weights_path(self, which: str = "last") -> Path:
-        return self.checkpoints / f"{which}.safetensors"
+    @property
+    def path(self) -> Path:
+        return self.folder.path
 
-    def state_path(self, which: str = "last") -> Path:
-        return self.checkpoints / f"{which}.state.pt"
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
 
-    def config(self) -> TrainConfig:
-        return TrainConfig.from_dict(self.read_json(self.config_path))
+    @property
+    def eval_transform(self) -> BatchTransform | None:
+        """What evaluation applies to 0..1 images before the preprocessing (a centre crop for
+        runs trained with a size-changing augmentation, else nothing)."""
+        return eval_transform(self.config.augment)
 
-    def write_config(self, config: TrainConfig) -> None:
-        atomic_write_text(self.config_path, config.to_json())
+    # -- from uint8 images to the model ------------------------------------------------------
 
-    def write_json(self, path: Path, value: Any) -> None:
-        atomic_write_text(path, json.dumps(value, indent=2, sort_keys=True))
+    def view(self, images: torch.Tensor) -> torch.Tensor:
+        """uint8 (N, C, H, W) images at ``image_shape`` as the 0..1 batch the model sees
+        before preprocessing: on the run's device, evaluation-cropped."""
+        self.check_images(images)
+        x = images.to(self.device).float().div_(255)
+        transform = self.eval_transform
+        return transform(x, torch.Generator()) if transform else x
 
-    def read_json(self, path: Path) -> Any:
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise RunError(f"run folder {self.path} has no {path.name}") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RunError(f"{path} cannot be read as JSON: {exc}") from exc
+    def prepare(self, images: torch.Tensor) -> torch.Tensor:
+        """uint8 (N, C, H, W) images as the model's input, exactly as evaluation feeds it."""
+        return self.preprocess(self.view(images))
 
-    def prepare(
-        self, config: TrainConfig, preprocess: dict[str, Any], *, resumed_epoch: int | None
-    ) -> None:
-        """A fresh run clears what an earlier run left here (checkpoints, events, metrics); a
-        resumed one keeps the metrics rows of the epochs its checkpoint completed."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.write_config(config)  # on resume too: flags may have changed it (--epochs)
-        if resumed_epoch is not None:
-            kept = [row for row in self.metrics() if row["epoch"] <= resumed_epoch]
-            self.write_lines(self.metrics_path, kept)
-            return
-        for stale in (self.checkpoints, self.path / "tb"):
-            shutil.rmtree(stale, ignore_errors=True)
-        self.write_json(self.preprocess_path, preprocess)
-        self.metrics_path.unlink(missing_ok=True)
+    def denormalise(self, batch: torch.Tensor) -> torch.Tensor:
+        """A preprocessed batch back on the 0..1 scale, for drawing."""
+        return self.preprocess.invert(batch).clamp(0, 1)
 
-    def write_lines(self, path: Path, rows: list[dict[str, Any]]) -> None:
-        """Replace ``path`` with one JSON line per row, atomically."""
-        atomic_write_text(path, "".join(json.dumps(row) + "\n" for row in rows))
+    def pixel_model(self) -> PixelModel:
+        """The model taking 0..1 images at ``input_shape`` (``view``'s output)."""
+        return PixelModel(self.model, self.preprocess).eval()
 
-    def append_metrics(self, row: dict[str, Any]) -> None:
-        with open(self.metrics_path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row) + "\n")
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor, batch_size: int = BATCH_SIZE) -> torch.Tensor:
+        """Class probabilities (N, classes) on the CPU for uint8 images at ``image_shape``."""
+        chunks = [
+            self.model(self.prepare(images[first : first + batch_size])).float().softmax(1)
+            for first in range(0, len(images), batch_size)
+        ]
+        return torch.cat(chunks).cpu() if chunks else torch.zeros(0, len(self.classes))
+
+    def check_images(self, images: torch.Tensor) -> None:
+        if images.dtype != torch.uint8 or tuple(images.shape[1:]) != self.image_shape:
+            raise DataError(
+                f"images for run {self.path}: expected uint8 (N, "
+                f"{', '.join(map(str, self.image_shape))}), "
+                f"found {images.dtype} {tuple(images.shape)}"
+            )
+
+    # -- the run's data ----------------------------------------------------------------------
+
+    def dataset(self, split: str = "test") -> data.Dataset:
+        """One split as uint8 images, padded as in training (a streamed folder's split is
+        decoded into memory); read once per Run."""
+        if split not in self.splits:
+            if self.config.stream:
+                files = folder_files(self.config)
+                decoded = files.sample(split, len(files.splits[split]), self.config.seed)
+                pad = [self.config.pad] * 4
+                images = F.pad(decoded.images, pad) if self.config.pad else decoded.images
+                self.splits[split] = data.Dataset(
+                    decoded.name, images, decoded.labels, decoded.classes
+                )
+            else:
+                self.splits[split] = load_split(self.config, split)
+        return self.splits[split]
+
+    def loader(self, split: str = "test", batch_size: int = BATCH_SIZE, *, prepared: bool = True):
+        """Batches ``(x, y)`` of ``split`` in order, on the run's device. ``prepared``: as the
+        model's input (``prepare``); else the 0..1 images as stored (for test-time views)."""
+        kwargs: dict[str, Any] = {}
+        if prepared:
+            kwargs = {"preprocess": self.preprocess, "augment": self.eval_transform}
+        if self.config.stream:
+            files = folder_files(self.config)
+            config = self.config
+            if str(self.device) != config.device:
+                config = TrainConfig.from_dict({**config.__dict__, "device": str(self.device)})
+            return stream_loader(config, files, split, batch_size, **kwargs)
+        return data.InMemoryLoader(self.dataset(split), batch_size, device=self.device, **kwargs)
+
+    def pick(self, image: str | Path | None, index: int = 0, split: str = "test") -> PickedImage:
+        """The image a command looks at: a file if given, else ``split``'s image ``index``."""
+        if image is not None:
+            return PickedImage(self.image_file(image), None, str(image))
+        dataset = self.dataset(split)
+        if not 0 <= index < len(dataset):
+            raise DataError(
+                f"image index {index} is out of range: the {split} split of "
+                f"{self.config.data!r} has {len(dataset)} images (0..{len(dataset) - 1})"
+            )
+        label = int(dataset.labels[index])
+        return PickedImage(dataset.images[index : index + 1], label, f"{split}[{index}]")
+
+    def image_file(self, path: str | Path) -> torch.Tensor:
+        """An image file as uint8 (1, C, H, W) at ``image_shape``, like a dataset image."""
+        channels, height, width = self.image_shape
+        pixels = read_image(path, "L" if channels == 1 else "RGB")
+        if pixels.shape[-2:] != (height, width):
+            pixels = F.interpolate(
+                pixels.float(), size=(height, width), mode="bilinear", antialias=True
+            )
+            pixels = pixels.round().clamp(0, 255).to(torch.uint8)
+        return pixels
+
+    # -- what training recorded --------------------------------------------------------------
 
     def metrics(self) -> list[dict[str, Any]]:
-        if not self.metrics_path.is_file():
-            return []
-        lines = self.metrics_path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+        """One row per completed epoch (metrics.jsonl)."""
+        return self.folder.metrics()
 
-    def load_model(self, which: str = "last") -> nn.Module:
-        """Rebuild the model from the weights file alone (its metadata names model and args)."""
-        path = self.weights_path(which)
+    def results(self) -> dict[str, Any] | None:
+        """The final test evaluation training wrote (results.json), if it finished."""
+        return self.folder.results()
+
+    def initial_model(self) -> nn.Module:
+        """The model as training started (checkpoints/init.safetensors), in eval mode."""
+        path = self.folder.weights_path("init")
         if not path.is_file():
-            raise RunError(f"run folder {self.path} has no checkpoint: expected {path}")
+            raise RunError(
+                f"run {self.path} has no {path.relative_to(self.path)}: it was trained by an "
+                "older cnnlab that did not keep the initial weights"
+            )
         tensors, meta = read_weights(path)
-        model = models.create(meta["model"], **meta.get("model_args", {}))
+        model = build_from_meta(self.folder, meta, self.config)
         model.load_state_dict(tensors, strict=True)
         return model.eval()
+
+
+def checkpoint_file(folder: RunFolder, which: str) -> Path:
+    """The weights file ``which`` names in ``folder``."""
+    if which in NAMED_CHECKPOINTS:
+        path = folder.weights_path(which)
+        if not path.is_file():
+            raise RunError(f"run folder {folder.path} has no {which} checkpoint: expected {path}")
+        return path
+    path = Path(which)
+    path = path if path.is_absolute() or path.exists() else folder.checkpoints / which
+    path = path / "model.safetensors" if path.is_dir() else path
+    if not path.is_file():
+        raise RunError(
+            f"checkpoint {which!r}: expected last, best, init, a ckpt-* folder of "
+            f"{folder.checkpoints} or a .safetensors file, found no such file"
+        )
+    return path
+
+
+def build_from_meta(folder: RunFolder, meta: dict[str, Any], config: TrainConfig) -> nn.Module:
+    """The model a weights file's metadata names, built with the arguments it records."""
+    name, args = meta.get("model", config.model), meta.get("model_args")
+    if not isinstance(args, dict):
+        raise RunError(
+            f"weights of run {folder.path}: expected metadata naming the model's arguments "
+            f"(model_args), found {sorted(meta)}"
+        )
+    return models.create(name, **args)
+
+
+def usable_device(device: str) -> str:
+    """The run's training device, or the CPU when that device is not here (a run trained
+    on a GPU opened on a laptop)."""
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        return "cpu"
+    return device

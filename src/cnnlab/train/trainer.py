@@ -15,7 +15,6 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -27,21 +26,15 @@ from cnnlab.data.preprocess import fit_preprocess
 from cnnlab.errors import TrainingError
 from cnnlab.train import distributed
 from cnnlab.train.callbacks import BestAndEarlyStop, Callback
-from cnnlab.train.checkpoint import save_checkpoint, save_weights, weight_tensors
+from cnnlab.train.checkpoint import save_checkpoint
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.ema import EMA
-from cnnlab.train.evaluate import (
-    EvalResult,
-    evaluate,
-    fit_sample,
-    folder_files,
-    load_split,
-    stream_loader,
-)
+from cnnlab.train.evaluate import EvalResult, evaluate
 from cnnlab.train.init import init_weights, set_dropout
 from cnnlab.train.losses import build_loss
 from cnnlab.train.metrics import RunningMetrics
 from cnnlab.train.optim import build_optimizer, l1_penalty, split_decay
+from cnnlab.train.pretrained import load_pretrained
 from cnnlab.train.resume import (
     Loaded,
     load_newest,
@@ -50,13 +43,12 @@ from cnnlab.train.resume import (
     seed_everything,
     set_rng_state,
 )
-from cnnlab.train.run import RunFolder
+from cnnlab.train.run_folder import RunFolder
 from cnnlab.train.schedules import Schedule
 from cnnlab.train.signals import first_sigint_calls
+from cnnlab.train.splits import fit_sample, folder_files, load_split, stream_loader
 from cnnlab.train.tensorboard import TensorBoardLog
-from cnnlab.transfer.freeze import freeze, hold_statistics
-from cnnlab.transfer.weights import load_pretrained
-from cnnlab.viz.plots import plot_confusion, plot_curves
+from cnnlab.weights import freeze, hold_statistics, save_weights, weight_tensors
 
 Batch = tuple[torch.Tensor, torch.Tensor, float]  # images, labels, weight of the mean loss
 
@@ -113,9 +105,12 @@ class Trainer:
         else:
             splits = {split: load_split(config, split) for split in data.registry.SPLITS}
             fit_on = splits["train"]
-        self.preprocessor = fit_preprocess(config.preprocess, fit_on)
+        self.preprocessor = fit_preprocess(
+            config.preprocess, fit_on, eval_transform(config.augment)
+        )
         self.preprocess = self.preprocessor.as_dict()
         self.classes = fit_on.classes
+        self.image_shape = fit_on.image_shape  # as stored and padded, before any crop
         augment = build_augment(config.augment, fit_on)
         eval_crop = eval_transform(config.augment)
         self.input_shape = (
@@ -275,7 +270,7 @@ class Trainer:
         self.global_step += 1
 
     def end_epoch(self, train: dict[str, float], console: Console) -> None:
-        val = evaluate(self.eval_model, self.loaders["val"], len(self.classes))
+        val = evaluate(self.eval_model, self.loaders["val"], len(self.classes), self.loss_fn)
         summary = val.summary()
         self.epoch, self.batch = self.epoch + 1, 0
         row = {
@@ -350,7 +345,8 @@ class Trainer:
         flags = {k: getattr(self.config, k) for k in ("deterministic", "amp", "compile", "device")}
         flags["channels_last"] = self.config.channels_last
         meta = provenance(self.config.seed, flags)
-        return {"model": self.config.model, "model_args": self.model_args, **meta}
+        shapes = {"classes": list(self.classes), "image_shape": list(self.image_shape)}
+        return {"model": self.config.model, "model_args": self.model_args, **shapes, **meta}
 
     def save_checkpoint(self) -> None:
         self.check_finite()
@@ -405,21 +401,20 @@ class Trainer:
         )
         if not resumed:
             self.preprocessor.save_tensors(self.run.path)  # whitening matrices, if any
+            meta = {**self.weights_meta(), "epoch": 0, "step": 0}
+            save_weights(self.eval_model, self.run.weights_path("init"), meta)
         if self.config.tensorboard:
             purge = self.epoch if resumed else None
             self.tensorboard = TensorBoardLog(self.run.path / "tb", purge_after=purge)
 
     def finish(self) -> EvalResult:
-        metrics = evaluate(self.eval_model, self.loaders["test"], len(self.classes))
+        metrics = evaluate(self.eval_model, self.loaders["test"], len(self.classes), self.loss_fn)
         result = EvalResult.from_metrics("test", metrics, self.classes)
-        for callback in self.callbacks:
-            callback.on_fit_end(self)
+        self.result = result
         if self.world.is_main:
             self.run.write_json(self.run.results_path, result.as_dict())
-            plot_curves(self.run.metrics(), self.run.plots / "curves.png")
-            plot_confusion(
-                np.array(result.confusion), self.classes, self.run.plots / "confusion.png"
-            )
+        for callback in self.callbacks:
+            callback.on_fit_end(self)
         if self.tensorboard:
             self.tensorboard.close()
         return result
@@ -439,9 +434,14 @@ class Trainer:
         )
 
 
-def fit(config: TrainConfig, *, console: Console | None = None) -> EvalResult:
+def fit(
+    config: TrainConfig,
+    *,
+    console: Console | None = None,
+    callbacks: Sequence[Callback] = (),
+) -> EvalResult:
     """Train ``config.model`` on ``config.data`` into the run folder ``config.out``."""
-    trainer = Trainer(config, console=console)
+    trainer = Trainer(config, console=console, callbacks=callbacks)
     try:
         return trainer.fit()
     finally:
@@ -453,6 +453,7 @@ def resume(
     overrides: dict[str, Any] | None = None,
     *,
     console: Console | None = None,
+    callbacks: Sequence[Callback] = (),
 ) -> EvalResult:
     """Continue the run in ``run_path`` from its newest checkpoint that verifies.
 
@@ -461,7 +462,7 @@ def resume(
     run = RunFolder.open(run_path)
     values = {**dataclasses.asdict(run.config()), **(overrides or {}), "out": str(run.path)}
     config = TrainConfig.from_dict(values)
-    trainer = Trainer(config, console=console, resuming=True)
+    trainer = Trainer(config, console=console, callbacks=callbacks, resuming=True)
     try:
         loaded = load_newest(run.checkpoints, trainer.console)
         trainer.restore(loaded)

@@ -11,14 +11,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
 from cnnlab.errors import ModelError, UnknownNameError
-from cnnlab.viz.inputs import LoadedRun, PickedImage
-from cnnlab.viz.plots import save_figure
+from cnnlab.train.run import PickedImage, Run
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+from cnnlab.figure import save_figure, subplots
 
 
 def find_layer(
@@ -75,11 +79,11 @@ def first_conv_name(model: nn.Module) -> str:
     raise ModelError(f"{type(model).__name__} has no convolution layer (no 4-D weight)")
 
 
-def feature_maps(loaded: LoadedRun, layer: str, image: PickedImage) -> torch.Tensor:
+def feature_maps(loaded: Run, layer: str, image: PickedImage) -> torch.Tensor:
     """The output of ``layer`` for one image: (C, H, W) for convolutional layers, (F,) for
     fully connected ones."""
     module = find_layer(loaded.model, layer)
-    return capture(loaded.model, module, loaded.normalise(image.pixels))[0].cpu()
+    return capture(loaded.model, module, loaded.prepare(image.pixels))[0].cpu()
 
 
 def plot_feature_maps(
@@ -94,9 +98,7 @@ def plot_feature_maps(
     count = maps.shape[0] + 1
     columns = min(count, 8)
     rows = math.ceil(count / columns)
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(1.6 * columns, 1.7 * rows + 0.4), squeeze=False
-    )
+    fig, axes = subplots(rows, columns, figsize=(1.6 * columns, 1.7 * rows + 0.4), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     _show_image(axes.flat[0], image)
@@ -110,9 +112,7 @@ def plot_feature_maps(
 
 
 def _plot_units(values: torch.Tensor, image: torch.Tensor, title: str, path: str | Path) -> Path:
-    fig, (ax_image, ax_bars) = plt.subplots(
-        1, 2, figsize=(10, 3), gridspec_kw={"width_ratios": [1, 4]}
-    )
+    fig, (ax_image, ax_bars) = subplots(1, 2, figsize=(10, 3), gridspec_kw={"width_ratios": [1, 4]})
     _show_image(ax_image, image)
     ax_image.axis("off")
     ax_bars.bar(range(len(values)), values.numpy(), width=1.0)
@@ -122,7 +122,7 @@ def _plot_units(values: torch.Tensor, image: torch.Tensor, title: str, path: str
     return save_figure(fig, path)
 
 
-def _show_image(ax: plt.Axes, image: torch.Tensor) -> None:
+def _show_image(ax: Axes, image: torch.Tensor) -> None:
     """A (C, H, W) image on the 0..1 scale."""
     if image.shape[0] == 1:
         ax.imshow(image[0].numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")

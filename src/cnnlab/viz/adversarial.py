@@ -5,7 +5,7 @@ see that changes the prediction (Szegedy et al., 2014); the fast gradient sign m
 (Goodfellow et al., 2015) makes one in a single step. A fooling image is one the network
 classifies as a chosen class with high confidence although it shows nothing (Nguyen et
 al., 2015); here it is grown from noise by gradient ascent. Images are on the 0..1 pixel
-scale (wrap the model in :class:`~cnnlab.viz.probes.Normalised`).
+scale (wrap the model in :class:`~cnnlab.train.run.PixelModel`).
 """
 
 from __future__ import annotations

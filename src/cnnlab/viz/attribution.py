@@ -1,7 +1,7 @@
 """Which pixels decide a prediction: saliency, occlusion and Grad-CAM maps.
 
 Each function takes a model and a batch ``images`` of shape (N, C, H, W) in the
-model's input space (wrap the model in :class:`~cnnlab.viz.probes.Normalised` to pass
+model's input space (wrap the model in :class:`~cnnlab.train.run.PixelModel` to pass
 0..1 pixels) and returns one map per image. ``target`` is the class to explain: None
 for each image's predicted class, an int for the same class everywhere, or a tensor of
 N classes.
@@ -143,7 +143,7 @@ def occlusion(
     """(N, rows, cols): the target's probability with a ``size`` square of ``fill`` at each
     position, ``stride`` pixels apart (Zeiler and Fergus, 2014).
 
-    ``fill`` 0.5 is grey for a :class:`~cnnlab.viz.probes.Normalised` model.
+    ``fill`` 0.5 is grey for a :class:`~cnnlab.train.run.PixelModel` model.
     """
     height, width = images.shape[-2:]
     masks = occlusion_masks(height, width, size, stride).to(images.device)

@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnlab.data.images import read_image
 from cnnlab.errors import ConfigError
-from cnnlab.viz.inputs import read_image
 from cnnlab.viz.probes import activation, find_layer, frozen
 from cnnlab.viz.synthesis import jittered
 

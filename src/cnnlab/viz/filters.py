@@ -3,24 +3,20 @@
 A first layer that learned something shows oriented edges, colour blobs and frequencies;
 noise or near-identical filters mean it did not (seeds/003, "Visualize parameters").
 :func:`filter_change` answers the plainer question "did my first layer learn anything?" by
-comparing the trained filters with the ones the run started from, rebuilt from its seed.
+comparing the trained filters with the ones the run started from, saved by training.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from cnnlab import models
 from cnnlab.errors import ModelError
-from cnnlab.train.checkpoint import read_weights
-from cnnlab.train.init import init_weights
-from cnnlab.train.run import RunFolder
+from cnnlab.figure import save_figure, subplots
+from cnnlab.train.run import Run
 from cnnlab.viz.activations import find_layer, first_conv_name
-from cnnlab.viz.plots import save_figure
 
 MAX_FILTERS = 64  # filters drawn at most (rows of a deeper layer's grid)
 MAX_INPUT_CHANNELS = 16  # input channels drawn at most per filter of a deeper layer
@@ -84,7 +80,7 @@ def plot_filters(weights: torch.Tensor, title: str, path: str | Path) -> Path:
         xlabel, ylabel = f"input channel (first {columns} of {channels})", f"filter ({out})"
     height, width = grid.shape[1:]
     scale = 6 / max(height, width)
-    fig, ax = plt.subplots(figsize=(max(3.0, width * scale + 1), max(1.8, height * scale + 1)))
+    fig, ax = subplots(figsize=(max(3.0, width * scale + 1), max(1.8, height * scale + 1)))
     if grid.shape[0] == 1:
         ax.imshow(grid[0].numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     else:
@@ -94,31 +90,16 @@ def plot_filters(weights: torch.Tensor, title: str, path: str | Path) -> Path:
     return save_figure(fig, path)
 
 
-def initial_model(run: str | Path | RunFolder, which: str = "last") -> nn.Module:
-    """The model as the run's training started: built and initialised again from its seed,
-    in the order the trainer does it (seed torch, create, ``init_weights``). The caller's
-    random state is left as it was."""
-    folder = run if isinstance(run, RunFolder) else RunFolder.open(run)
-    config = folder.config()
-    _, meta = read_weights(folder.weights_path(which))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
-        model = models.create(meta["model"], **meta.get("model_args", {}))
-        init_weights(model, config.init)
-    return model.eval()
-
-
-def filter_change(run: str | Path, layer: str | None = None, which: str = "last") -> torch.Tensor:
+def filter_change(run: Run, layer: str | None = None) -> torch.Tensor:
     """How far each filter of ``layer`` moved in training: ||W_trained - W_initial|| over
-    ||W_initial||, one value per filter (0 means it never changed)."""
-    folder = RunFolder.open(run)
-    trained = filter_weights(folder.load_model(which), layer)
-    initial = filter_weights(initial_model(folder, which), layer)
+    ||W_initial||, one value per filter (0 means it never changed). The initial weights are
+    the ones training saved before its first step (``Run.initial_model``)."""
+    trained = filter_weights(run.model, layer)
+    initial = filter_weights(run.initial_model(), layer)
     if trained.shape != initial.shape:
         raise ModelError(
-            f"filters of {layer or 'the first convolution'} in {folder.path}: the trained ones "
-            f"have shape {tuple(trained.shape)}, the rebuilt initial ones {tuple(initial.shape)}"
+            f"filters of {layer or 'the first convolution'} in {run.path}: the trained ones "
+            f"have shape {tuple(trained.shape)}, the initial ones {tuple(initial.shape)}"
         )
-    return (trained - initial).flatten(1).norm(dim=1) / initial.flatten(1).norm(dim=1).clamp_min(
-        1e-12
-    )
+    moved = (trained - initial).flatten(1).norm(dim=1)
+    return moved / initial.flatten(1).norm(dim=1).clamp_min(1e-12)

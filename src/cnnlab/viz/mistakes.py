@@ -7,15 +7,12 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import torch
 
 from cnnlab.data import Dataset
 from cnnlab.errors import DataError
-from cnnlab.viz.inputs import LoadedRun
-from cnnlab.viz.plots import save_figure
-
-BATCH_SIZE = 256
+from cnnlab.figure import save_figure, subplots
+from cnnlab.train.run import Run
 
 
 @dataclass
@@ -46,15 +43,10 @@ class Predictions:
         return (self.predicted == self.dataset.labels).double().mean().item()
 
 
-@torch.no_grad()
-def predict(loaded: LoadedRun, split: str = "test") -> Predictions:
-    """Class probabilities of every image of ``split``."""
-    dataset = loaded.split(split)
-    chunks = []
-    for first in range(0, len(dataset), BATCH_SIZE):
-        logits = loaded.model(loaded.normalise(dataset.images[first : first + BATCH_SIZE]))
-        chunks.append(logits.float().softmax(dim=1).cpu())
-    return Predictions(dataset, torch.cat(chunks))
+def predict(run: Run, split: str = "test") -> Predictions:
+    """Class probabilities of every image of ``split``, as ``cnnlab eval`` computes them."""
+    dataset = run.dataset(split)
+    return Predictions(dataset, run.predict(dataset.images))
 
 
 @dataclass
@@ -91,7 +83,7 @@ def plot_mistakes(mistakes: Mistakes, title: str, path: str | Path) -> Path:
     count = len(mistakes.indices)
     columns = max(1, min(count, 8))
     rows = max(1, math.ceil(count / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.7 * columns + 0.4, 1.9 * rows + 0.6))
+    fig, axes = subplots(rows, columns, figsize=(1.7 * columns + 0.4, 1.9 * rows + 0.6))
     axes_list = list(getattr(axes, "flat", [axes]))
     for ax in axes_list:
         ax.axis("off")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from cnnlab.viz.plots import save_figure
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+from cnnlab.figure import save_figure, subplots
 
 
 def as_array(image: torch.Tensor) -> np.ndarray:
@@ -25,7 +28,7 @@ def rescaled(image: torch.Tensor) -> torch.Tensor:
     return (image - low) / (high - low) if high > low else torch.full_like(image, 0.5)
 
 
-def draw_image(ax: plt.Axes, image: torch.Tensor, title: str) -> None:
+def draw_image(ax: Axes, image: torch.Tensor, title: str) -> None:
     ax.imshow(as_array(image), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_title(title, fontsize=9)
     ax.axis("off")
@@ -35,7 +38,7 @@ def plot_map(
     image: torch.Tensor, heat: torch.Tensor, title: str, map_title: str, path: str | Path
 ) -> Path:
     """The image, and the image under ``heat`` (H, W) drawn as a translucent heat map."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 4.2))
+    fig, (left, right) = subplots(1, 2, figsize=(8, 4.2))
     draw_image(left, image, "input")
     draw_image(right, image, map_title)
     shown = right.imshow(heat.detach().cpu().numpy(), cmap="jet", alpha=0.5)
@@ -55,7 +58,7 @@ def plot_occlusion(
 ) -> Path:
     """The image, the drop in probability per pixel over it, and the probability as a
     function of the square's position (``centres``: the squares' centre rows and columns)."""
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(12, 4.2))
+    fig, (left, middle, right) = subplots(1, 3, figsize=(12, 4.2))
     draw_image(left, image, "input")
     draw_image(middle, image, "drop in probability when hidden")
     shown = middle.imshow(drop.detach().cpu().numpy(), cmap="jet", alpha=0.5)
@@ -79,7 +82,7 @@ def plot_occlusion(
 
 def plot_row(panels: Sequence[tuple[torch.Tensor, str]], title: str, path: str | Path) -> Path:
     """Images side by side, each (C, H, W) on 0..1 with its caption."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 4.4), squeeze=False)
+    fig, axes = subplots(1, len(panels), figsize=(4 * len(panels), 4.4), squeeze=False)
     for ax, (image, caption) in zip(axes[0], panels, strict=True):
         draw_image(ax, image, caption)
     fig.suptitle(title, fontsize=10)

@@ -17,17 +17,16 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.figure import save_figure, subplots
 from cnnlab.inspect import receptive_field
 from cnnlab.inspect.receptive import Axis, Field
+from cnnlab.train.run import Run
 from cnnlab.viz.activations import capture, find_layer
-from cnnlab.viz.inputs import LoadedRun
-from cnnlab.viz.plots import save_figure
 
 BATCH_SIZE = 256
 
@@ -78,18 +77,18 @@ class TopPatches:
 
 
 def top_patches(
-    loaded: LoadedRun, layer: str, unit: int, count: int = 9, split: str = "test"
+    loaded: Run, layer: str, unit: int, count: int = 9, split: str = "test"
 ) -> TopPatches:
     """The ``count`` images of ``split`` where channel ``unit`` of ``layer`` fires most, each
     cropped to the receptive field of the position where it fires."""
     if count < 1:
         raise ModelError(f"count of top patches must be at least 1, found {count}")
-    model, dataset = loaded.model, loaded.split(split)
-    field = layer_field(model, layer, dataset.image_shape)
+    model, dataset = loaded.model, loaded.dataset(split)
+    field = layer_field(model, layer, loaded.input_shape)
     module = find_layer(model, layer)
     best, where = [], []
     for first in range(0, len(dataset), BATCH_SIZE):
-        batch = loaded.normalise(dataset.images[first : first + BATCH_SIZE])
+        batch = loaded.prepare(dataset.images[first : first + BATCH_SIZE])
         maps = capture(model, module, batch)
         if not 0 <= unit < maps.shape[1]:
             raise ModelError(
@@ -110,13 +109,14 @@ def top_patches(
     return TopPatches(patches, values, indices, boxes, field)
 
 
-def _crop(loaded: LoadedRun, images: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
+def _crop(loaded: Run, images: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
     """Each image's box as the model saw it: zero padding of the normalised input shows as
     the mean colour once drawn."""
-    height, width = images.shape[2:]
+    prepared = loaded.prepare(images)
+    height, width = prepared.shape[2:]
     beyond = torch.cat([-boxes[:, :2], boxes[:, 2:3] - height, boxes[:, 3:] - width], dim=1)
     margin = max(int(beyond.max()), 0)
-    padded = F.pad(loaded.normalise(images), [margin] * 4)
+    padded = F.pad(prepared, [margin] * 4)
     crops = [
         padded[i, :, top + margin : bottom + margin, left + margin : right + margin]
         for i, (top, left, bottom, right) in enumerate(boxes.tolist())
@@ -129,9 +129,7 @@ def plot_top_patches(result: TopPatches, title: str, path: str | Path) -> Path:
     count = len(result.patches)
     columns = min(count, 6)
     rows = math.ceil(count / columns)
-    fig, axes = plt.subplots(
-        rows, columns, figsize=(1.8 * columns, 1.9 * rows + 0.6), squeeze=False
-    )
+    fig, axes = subplots(rows, columns, figsize=(1.8 * columns, 1.9 * rows + 0.6), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, patch, index, value in zip(

@@ -6,26 +6,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # files only; no display is assumed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from cnnlab.atomic import atomic_write  # noqa: E402
-
-
-def save_figure(fig: plt.Figure, path: str | Path) -> Path:
-    try:
-        return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))
-    finally:
-        plt.close(fig)
+from cnnlab.figure import save_figure, subplots
 
 
 def plot_curves(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     """Train against validation loss and accuracy per epoch; the gap between them is overfitting."""
     epochs = [row["epoch"] for row in rows]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (ax_loss, ax_acc) = subplots(1, 2, figsize=(10, 4))
     for split, style in (("train", "-o"), ("val", "-s")):
         ax_loss.plot(epochs, [row[f"{split}_loss"] for row in rows], style, label=split, ms=3)
         ax_acc.plot(epochs, [row[f"{split}_accuracy"] for row in rows], style, label=split, ms=3)
@@ -42,7 +31,7 @@ def plot_confusion(matrix: np.ndarray, classes: Sequence[str], path: str | Path)
     """Rows are true classes, columns predictions; each cell shows its count."""
     matrix = np.asarray(matrix)
     size = max(4.0, 0.45 * len(classes) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig, ax = subplots(figsize=(size, size))
     image = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(image, ax=ax, fraction=0.046)
     ticks = np.arange(len(classes))

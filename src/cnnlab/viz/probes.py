@@ -1,9 +1,10 @@
 """Reaching inside a model: pixel-scale inputs, layers by name, and a layer's activation.
 
-The attribution and synthesis functions take any ``nn.Module``. Wrapped in
-:class:`Normalised`, a model takes images on the 0..1 pixel scale, so a grey occluder
-is 0.5, an adversarial epsilon is in pixel units and a synthesised image is drawable as
-it is. Layer names always refer to the wrapped model's own names (``features.3``).
+The attribution and synthesis functions take any ``nn.Module``. A run's
+:class:`~cnnlab.train.run.PixelModel` (``Run.pixel_model()``) takes images on the 0..1
+pixel scale, so a grey occluder is 0.5, an adversarial epsilon is in pixel units and a
+synthesised image is drawable as it is. Layer names always refer to the wrapped model's
+own names (``features.3``).
 """
 
 from __future__ import annotations
@@ -15,24 +16,12 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.train.run import PixelModel
 from cnnlab.viz.activations import find_layer as find_named_layer
 
 
-class Normalised(nn.Module):
-    """``model((x - mean) / std)``: a model trained on normalised inputs, fed 0..1 pixels."""
-
-    def __init__(self, model: nn.Module, mean: torch.Tensor, std: torch.Tensor):
-        super().__init__()
-        self.model = model
-        self.register_buffer("mean", mean.reshape(1, -1, 1, 1))
-        self.register_buffer("std", std.reshape(1, -1, 1, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model((x - self.mean) / self.std)
-
-
 def unwrap(model: nn.Module) -> nn.Module:
-    return model.model if isinstance(model, Normalised) else model
+    return model.model if isinstance(model, PixelModel) else model
 
 
 def layer_names(model: nn.Module) -> list[str]:
@@ -41,7 +30,7 @@ def layer_names(model: nn.Module) -> list[str]:
 
 
 def find_layer(model: nn.Module, name: str) -> nn.Module:
-    """The submodule called ``name`` of ``model`` (or of the model a Normalised wraps)."""
+    """The submodule called ``name`` of ``model`` (or of the model a PixelModel wraps)."""
     return find_named_layer(unwrap(model), name)
 
 

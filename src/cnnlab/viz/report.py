@@ -13,15 +13,16 @@ import base64
 import dataclasses
 import html
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from cnnlab.atomic import atomic_write_text
 from cnnlab.inspect.summary import ModelSummary, summary
 from cnnlab.inspect.summary_render import format_macs, shape_text, totals_lines
+from cnnlab.train.run import Run
 from cnnlab.viz.activations import first_conv_name
 from cnnlab.viz.filters import filter_weights, plot_filters
-from cnnlab.viz.inputs import LoadedRun, open_run
 from cnnlab.viz.mistakes import most_confident_mistakes, plot_mistakes, predict
 from cnnlab.viz.plots import plot_confusion, plot_curves
 from cnnlab.viz.report_template import PAGE
@@ -30,11 +31,19 @@ MISTAKES_SHOWN = 16
 
 
 def build_report(run: str | Path, out: str | Path | None = None, which: str = "last") -> Path:
-    """Write the report of ``run`` to ``out`` (default RUN/report.html); return its path."""
-    loaded = open_run(run, which)
-    folder = loaded.run
-    target = Path(out) if out is not None else folder.path / "report.html"
-    sections = _figures(loaded)
+    """Write the report of ``run`` to ``out`` (default RUN/report.html); return its path.
+
+    Without ``out`` the pictures are also kept in RUN/plots/; with ``out`` nothing is
+    written into the run folder (the pictures live only inside the page)."""
+    loaded = Run.open(run, which)
+    if out is None:
+        return _write(loaded, loaded.path / "report.html", loaded.folder.plots, which)
+    with tempfile.TemporaryDirectory(prefix="cnnlab-report-") as plots:
+        return _write(loaded, Path(out), Path(plots), which)
+
+
+def _write(loaded: Run, target: Path, plots: Path, which: str) -> Path:
+    sections = _figures(loaded, plots)
     predictions = sections.pop("predictions")
     classes = predictions.dataset.classes
     per_class = [
@@ -46,12 +55,11 @@ def build_report(run: str | Path, out: str | Path | None = None, which: str = "l
             strict=True,
         )
     ]
-    input_shape = predictions.dataset.image_shape
-    layers = summary(loaded.model, input_shape)
+    layers = summary(loaded.model, loaded.input_shape)
     config = [[key, json.dumps(value)] for key, value in dataclasses.asdict(loaded.config).items()]
     page = PAGE.substitute(
         title=html.escape(f"cnnlab report: {loaded.config.model} on {loaded.config.data}"),
-        subtitle=html.escape(f"run folder {folder.path.resolve()}, checkpoint {which}"),
+        subtitle=html.escape(f"run folder {loaded.path.resolve()}, checkpoint {which}"),
         summary=_table(["", "value"], _summary(loaded, predictions.accuracy(), layers)),
         per_class=_table(["class", "test images", "accuracy"], per_class, numeric={1, 2}),
         layers=_model_section(layers),
@@ -61,11 +69,11 @@ def build_report(run: str | Path, out: str | Path | None = None, which: str = "l
     return atomic_write_text(target, page)
 
 
-def _figures(loaded: LoadedRun) -> dict[str, Any]:
-    """Draw the run's pictures into its plots/ folder; return them as <img> elements."""
-    plots, config = loaded.run.plots, loaded.config
+def _figures(loaded: Run, plots: Path) -> dict[str, Any]:
+    """Draw the run's pictures into ``plots``; return them as <img> elements."""
+    config = loaded.config
     predictions = predict(loaded, "test")
-    rows = loaded.run.metrics()
+    rows = loaded.metrics()
     curves = (
         _image(plot_curves(rows, plots / "curves.png"), "learning curves")
         if rows
@@ -116,9 +124,9 @@ def _model_section(model: ModelSummary) -> str:
     )
 
 
-def _summary(loaded: LoadedRun, accuracy: float, model: ModelSummary) -> list[list[str]]:
-    config, run = loaded.config, loaded.run
-    rows = run.metrics()
+def _summary(loaded: Run, accuracy: float, model: ModelSummary) -> list[list[str]]:
+    config = loaded.config
+    rows = loaded.metrics()
     facts = [
         ["model", config.model],
         ["dataset", config.data],
@@ -128,8 +136,8 @@ def _summary(loaded: LoadedRun, accuracy: float, model: ModelSummary) -> list[li
         ["epochs trained", str(rows[-1]["epoch"]) if rows else "0"],
         ["test accuracy", f"{100 * accuracy:.2f}%"],
     ]
-    if run.results_path.is_file():
-        results = run.read_json(run.results_path)
+    results = loaded.results()
+    if results is not None:
         facts += [
             ["test loss", f"{results['loss']:.4f}"],
             ["test top-5 accuracy", f"{100 * results['top5']:.2f}%"],

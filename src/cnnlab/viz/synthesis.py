@@ -1,7 +1,7 @@
 """Images made by gradient ascent on the input: class models and maximum-response images.
 
 Both start from noise and change only the image; the network's weights stay fixed. Wrap
-the model in :class:`~cnnlab.viz.probes.Normalised` so the images are on the 0..1 pixel
+the model in :class:`~cnnlab.train.run.PixelModel` so the images are on the 0..1 pixel
 scale, as the formulas assume.
 """
 

@@ -14,7 +14,8 @@ from safetensors.torch import load_file
 from cnnlab import data, models
 from cnnlab.errors import DataError, ModelError, UnknownNameError
 from cnnlab.train import TrainConfig, fit, resume
-from cnnlab.transfer import freeze, hold_statistics, load_pretrained
+from cnnlab.train.pretrained import load_pretrained
+from cnnlab.weights import freeze, hold_statistics
 from conftest import run_cli
 
 

@@ -1,10 +1,10 @@
 """Starting a model from learned weights: a cnnlab run, or a weight file from elsewhere.
 
 "Set these to the already learned weights from another network; learn these on your own
-task" (seeds/004). Every tensor must fit by name and shape, except the head: the last
-layer with weights may differ in size (another number of classes) and then starts fresh.
-Anything else that does not fit is an error naming the tensors, so a wrong file is never
-half loaded.
+task" (transfer learning; Yosinski et al. 2014, "How transferable are features in deep
+neural networks?"). Every tensor must fit by name and shape, except the head, which may
+differ in size (another number of classes) and then starts fresh. Anything else that does
+not fit is an error naming the tensors, so a wrong file is never half loaded.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from safetensors.torch import load_file
 from torch import nn
 
 from cnnlab.errors import DataError, ModelError
-from cnnlab.train.checkpoint import read_weights
-from cnnlab.train.run import RunFolder
 
 WRAPPER_KEYS = ("state_dict", "model_state_dict", "model")  # how training scripts nest weights
 PREFIXES = ("module.", "_orig_mod.")  # DistributedDataParallel and torch.compile add these
@@ -40,14 +38,12 @@ class TransferReport:
         return text
 
 
-def read_state_dict(source: str | Path, which: str = "last") -> dict[str, torch.Tensor]:
-    """The tensors of a run folder's ``which`` checkpoint, a ``.safetensors`` file or a
-    PyTorch ``.pt``/``.pth`` file (read with ``weights_only=True``: no code runs)."""
+def read_state_dict(source: str | Path) -> dict[str, torch.Tensor]:
+    """The tensors of a ``.safetensors`` file or a PyTorch ``.pt``/``.pth`` file (read with
+    ``weights_only=True``: no code runs). A run folder is opened with ``cnnlab.Run``."""
     path = Path(source)
-    if path.is_dir():
-        return read_weights(RunFolder.open(path).weights_path(which))[0]
     if not path.is_file():
-        raise DataError(f"{path}: no such weight file or run folder")
+        raise DataError(f"{path}: no such weight file")
     if path.suffix == ".safetensors":
         try:
             return load_file(str(path))
@@ -89,10 +85,13 @@ def head_tensors(model: nn.Module) -> set[str]:
     }
 
 
-def load_pretrained(model: nn.Module, source: str | Path, which: str = "last") -> TransferReport:
-    """Copy the weights of ``source`` into ``model``; a ModelError if anything but the head
-    does not fit (nothing is copied then)."""
-    tensors = read_state_dict(source, which)
+def load_pretrained(
+    model: nn.Module, source: str | Path, tensors: dict[str, torch.Tensor] | None = None
+) -> TransferReport:
+    """Copy the weights of ``source`` (or ``tensors`` read from it) into ``model``; a
+    ModelError if anything but the head does not fit (nothing is copied then)."""
+    if tensors is None:
+        tensors = read_state_dict(source)
     own = model.state_dict()
     head = head_tensors(model)
     optional = {name for name in own if name.endswith("num_batches_tracked")}  # older files

@@ -1,0 +1,26 @@
+"""``--pretrained``: a run folder or a weight file, copied into a new model before training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from torch import nn
+
+from cnnlab.errors import DataError
+from cnnlab.train.run import checkpoint_file
+from cnnlab.train.run_folder import RunFolder
+from cnnlab.weights import TransferReport, read_state_dict, read_weights
+from cnnlab.weights import load_pretrained as load_tensors
+
+
+def load_pretrained(model: nn.Module, source: str | Path, which: str = "last") -> TransferReport:
+    """Copy the weights of ``source`` into ``model``: a run folder's ``which`` checkpoint, a
+    ``.safetensors`` file or a PyTorch state dict (see :func:`cnnlab.weights.load_pretrained`)."""
+    path = Path(source)
+    if path.is_dir():
+        tensors = read_weights(checkpoint_file(RunFolder.open(path), which))[0]
+    elif not path.is_file():
+        raise DataError(f"{path}: no such weight file or run folder")
+    else:
+        tensors = read_state_dict(path)
+    return load_tensors(model, source, tensors)

@@ -1,0 +1,86 @@
+"""A run's data, split and loaded as training splits it: in memory or streamed from a folder.
+
+Training, evaluation and :class:`~cnnlab.train.run.Run` all take their splits from here,
+so a run's test images are the same images whichever command reads them.
+"""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+
+from cnnlab import data
+from cnnlab.data.folder_loader import StreamSplits, stream_splits
+from cnnlab.data.loader import BatchTransform
+from cnnlab.data.preprocess import Preprocess
+from cnnlab.train.config import TrainConfig
+
+FIT_SAMPLE = 4096  # training images a streamed run fits its preprocessing on
+
+
+def load_split(config: TrainConfig, split: str) -> data.Dataset:
+    """One split of the run's dataset, padded as the run was (``config.pad``)."""
+    ds = data.load(
+        config.data,
+        split,
+        data_dir=config.data_dir,
+        seed=config.seed,
+        val_split=config.val_split,
+        per_class=config.per_class,
+        on_bad_image=config.on_bad_image,
+        image_size=config.image_size or None,
+    )
+    if config.pad:
+        ds = data.Dataset(ds.name, F.pad(ds.images, [config.pad] * 4), ds.labels, ds.classes)
+    return ds
+
+
+def folder_files(config: TrainConfig) -> StreamSplits:
+    """The files of each split of a streamed image folder, split as :func:`load_split`
+    splits the decoded folder."""
+    return stream_splits(
+        config.data.partition(":")[2] or config.data_dir or "",
+        seed=config.seed,
+        val_split=config.val_split,
+        per_class=config.per_class,
+        on_bad_image=config.on_bad_image,
+        image_size=config.image_size or None,
+    )
+
+
+def fit_sample(config: TrainConfig, files: StreamSplits) -> data.Dataset:
+    """The training images a streamed run fits its preprocessing (and PCA lighting) on: a
+    seeded sample of ``FIT_SAMPLE`` (all of them in a smaller split), padded as the run is."""
+    ds = files.sample("train", FIT_SAMPLE, config.seed)
+    if config.pad:
+        ds = data.Dataset(ds.name, F.pad(ds.images, [config.pad] * 4), ds.labels, ds.classes)
+    return ds
+
+
+def stream_loader(
+    config: TrainConfig,
+    files: StreamSplits,
+    split: str,
+    batch_size: int,
+    *,
+    preprocess: Preprocess | None = None,
+    augment: BatchTransform | None = None,
+) -> data.ImageFolderLoader:
+    """One split of a streamed image folder, decoded in ``config.workers`` processes."""
+    return data.ImageFolderLoader(
+        files.root,
+        batch_size,
+        size=files.size,
+        mode=files.mode,
+        samples=files.splits[split],
+        classes=files.classes,
+        split=split,
+        pad=config.pad,
+        preprocess=preprocess,
+        shuffle=split == "train",
+        seed=config.seed,
+        num_workers=None if config.workers < 0 else config.workers,
+        augment=augment,
+        on_bad_image=config.on_bad_image,
+        device=config.device,
+        channels_last=config.channels_last,
+    )

@@ -1,0 +1,16 @@
+"""Weights: safetensors and state-dict I/O, starting a model from learned weights, freezing."""
+
+from cnnlab.weights.freeze import freeze, hold_statistics
+from cnnlab.weights.io import read_weights, save_weights, weight_tensors
+from cnnlab.weights.pretrained import TransferReport, load_pretrained, read_state_dict
+
+__all__ = [
+    "TransferReport",
+    "freeze",
+    "hold_statistics",
+    "load_pretrained",
+    "read_state_dict",
+    "read_weights",
+    "save_weights",
+    "weight_tensors",
+]
