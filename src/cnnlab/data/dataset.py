@@ -52,9 +52,12 @@ class Dataset:
 
 
 def stratified_split(dataset: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset]:
-    """Split off ``fraction`` of ``dataset`` with every class in proportion, reproducibly."""
-    if not 0.0 < fraction < 1.0:
-        raise DataError(f"split fraction must be strictly between 0 and 1, found {fraction}")
+    """Split off ``fraction`` of ``dataset`` with every class in proportion, reproducibly.
+    ``fraction`` 0 holds nothing out (the second part is empty)."""
+    if not 0.0 <= fraction < 1.0:
+        raise DataError(f"split fraction must be in [0, 1), found {fraction}")
+    if fraction == 0.0:
+        return dataset, dataset.subset(np.zeros(0, dtype=np.int64))
     from sklearn.model_selection import train_test_split  # slow to import: on first use
 
     indices = np.arange(len(dataset))

@@ -45,6 +45,9 @@ class BestAndEarlyStop(Callback):
         return value > self.best if self.higher_is_better else value < self.best
 
     def on_epoch_end(self, trainer: Trainer, row: dict[str, Any]) -> None:
+        if self.monitor not in row:  # no validation split: the newest weights are the best
+            trainer.save_best()
+            return
         value = row[self.monitor]
         if self.improved(value):
             self.best, self.best_epoch, self.epochs_since = value, row["epoch"], 0

@@ -6,6 +6,7 @@ so a run's test images are the same images whichever command reads them.
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 
 from cnnlab import data
@@ -18,7 +19,8 @@ FIT_SAMPLE = 4096  # training images a streamed run fits its preprocessing on
 
 
 def load_split(config: TrainConfig, split: str) -> data.Dataset:
-    """One split of the run's dataset, padded as the run was (``config.pad``)."""
+    """One split of the run's dataset, resized to ``config.image_size`` (image folders are
+    resized as they are decoded, built-in datasets here) and padded (``config.pad``)."""
     ds = data.load(
         config.data,
         split,
@@ -29,9 +31,22 @@ def load_split(config: TrainConfig, split: str) -> data.Dataset:
         on_bad_image=config.on_bad_image,
         image_size=config.image_size or None,
     )
+    if config.image_size and ds.image_shape[1:] != (config.image_size, config.image_size):
+        ds = data.Dataset(ds.name, resized(ds.images, config.image_size), ds.labels, ds.classes)
     if config.pad:
         ds = data.Dataset(ds.name, F.pad(ds.images, [config.pad] * 4), ds.labels, ds.classes)
     return ds
+
+
+def resized(images: torch.Tensor, size: int, chunk: int = 4096) -> torch.Tensor:
+    """uint8 images resized to ``size`` x ``size`` (bilinear, antialiased), in chunks so a
+    60,000-image split never holds more than one chunk as float."""
+    parts = [
+        F.interpolate(images[i : i + chunk].float(), size=(size, size), mode="bilinear",
+                      antialias=True).round_().clamp_(0, 255).to(torch.uint8)
+        for i in range(0, len(images), chunk)
+    ]  # fmt: skip
+    return torch.cat(parts)
 
 
 def folder_files(config: TrainConfig) -> StreamSplits:

@@ -27,6 +27,7 @@ from cnnlab.errors import TrainingError
 from cnnlab.train import distributed
 from cnnlab.train.callbacks import BestAndEarlyStop, Callback
 from cnnlab.train.checkpoint import save_checkpoint
+from cnnlab.train.checks import check_model_options, check_validation
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.ema import EMA
 from cnnlab.train.evaluate import EvalResult, evaluate
@@ -69,6 +70,8 @@ class Trainer:
         resuming: bool = False,
     ):
         self.config = config
+        check_validation(config)
+        check_model_options(config)
         self.world = distributed.join(config.device, config.batch_size)
         self.console = console or Console(stderr=True)
         self.run = RunFolder(config.out)
@@ -269,9 +272,18 @@ class Trainer:
             self.ema.update(self.model, self.global_step)
         self.global_step += 1
 
-    def end_epoch(self, train: dict[str, float], console: Console) -> None:
+    def validate(self) -> dict[str, Any]:
+        """The validation columns of the epoch's row; none when ``val_split`` is 0."""
+        if len(self.loaders["val"]) == 0:
+            return {}
         val = evaluate(self.eval_model, self.loaders["val"], len(self.classes), self.loss_fn)
-        summary = val.summary()
+        return {
+            **{f"val_{k}": v for k, v in val.summary().items()},
+            "val_per_class_accuracy": val.per_class_accuracy(),
+        }
+
+    def end_epoch(self, train: dict[str, float], console: Console) -> None:
+        validation = self.validate()
         self.epoch, self.batch = self.epoch + 1, 0
         row = {
             "epoch": self.epoch,
@@ -279,10 +291,11 @@ class Trainer:
             "lr": self.optimizer.param_groups[0]["lr"],
             "seconds": round(time.perf_counter() - self.epoch_clock[0], 3),
             **{f"train_{k}": v for k, v in train.items()},
-            **{f"val_{k}": v for k, v in summary.items()},
-            "val_per_class_accuracy": val.per_class_accuracy(),
+            **validation,
         }
-        self.schedule.observe(row[self.config.monitor], not self.config.monitor.endswith("loss"))
+        if self.config.monitor in row:
+            higher_is_better = not self.config.monitor.endswith("loss")
+            self.schedule.observe(row[self.config.monitor], higher_is_better)
         if self.world.is_main:
             self.run.append_metrics(row)
             if self.tensorboard:
@@ -292,8 +305,12 @@ class Trainer:
         self.save_checkpoint()
         console.print(
             f"epoch {self.epoch:>3}/{self.config.epochs}  lr {row['lr']:.3g}  "
-            f"train loss {train['loss']:.4f} acc {train['accuracy']:.4f}  "
-            f"val loss {summary['loss']:.4f} acc {summary['accuracy']:.4f}",
+            f"train loss {train['loss']:.4f} acc {train['accuracy']:.4f}"
+            + (
+                f"  val loss {row['val_loss']:.4f} acc {row['val_accuracy']:.4f}"
+                if validation
+                else "  (no validation split)"
+            ),
             markup=False,
             highlight=False,
             soft_wrap=True,

@@ -16,6 +16,8 @@ def plot_curves(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     epochs = [row["epoch"] for row in rows]
     fig, (ax_loss, ax_acc) = subplots(1, 2, figsize=(10, 4))
     for split, style in (("train", "-o"), ("val", "-s")):
+        if any(f"{split}_loss" not in row for row in rows):
+            continue  # no validation split
         ax_loss.plot(epochs, [row[f"{split}_loss"] for row in rows], style, label=split, ms=3)
         ax_acc.plot(epochs, [row[f"{split}_accuracy"] for row in rows], style, label=split, ms=3)
     ax_loss.set(xlabel="epoch", ylabel="loss", title="Loss")
