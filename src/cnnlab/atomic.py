@@ -7,28 +7,41 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from cnnlab.errors import write_fault
+
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, fsync it, rename it over ``path``.
 
-    Any failure (disk full, no permission) propagates and leaves ``path`` as it was.
+    A failure of the machine (disk full, read-only folder, no permission) is a FaultError
+    naming ``path``; ``path`` is left as it was and no temporary file stays behind.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise write_fault(exc, target, "nothing was written") from exc
+    tmp = Path(name)
     try:
         write(tmp)
         os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp (or the writer) made it private
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except BaseException:
+        fsync_dir(target.parent)
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError | RuntimeError | MemoryError) or is_write_error(exc):
+            raise write_fault(exc, target, "the previous version is left as it was") from exc
         raise
-    fsync_dir(target.parent)
     return target
+
+
+def is_write_error(exc: BaseException) -> bool:
+    """safetensors reports a failed write as its own exception type."""
+    return type(exc).__name__ == "SafetensorError"
 
 
 def current_umask() -> int:

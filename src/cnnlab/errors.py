@@ -9,11 +9,18 @@ and what was found. The CLI prints the message without a traceback and exits wit
 from __future__ import annotations
 
 import difflib
+import errno
+import os
+import shutil
 from collections.abc import Iterable
+from pathlib import Path
 
 
 class CnnlabError(Exception):
-    """Base class: a problem the user can fix, reported without a traceback."""
+    """Base class: a problem the user can fix, reported without a traceback.
+
+    Exit status 2: the input was bad (a name, a value, a file); 1: the work failed (a
+    fault of the machine, a NaN loss); 130: interrupted."""
 
     exit_code = 2
 
@@ -62,3 +69,45 @@ class TrainingError(CnnlabError):
 
 class ConfigError(CnnlabError):
     """A configuration value or recipe file that is not valid."""
+
+
+class FaultError(CnnlabError):
+    """The machine refused an operation (disk full, read-only folder, no permission, out
+    of memory); what was written before is kept."""
+
+    exit_code = 1
+
+
+REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def fault_reason(exc: BaseException, path: str | os.PathLike) -> str:
+    """Why writing ``path`` failed, in a few words. Libraries that wrap the OS error
+    (torch.save, safetensors) lose its errno: a full disk is then recognised by its
+    free space."""
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, OSError) and exc.errno in REASONS:
+        return REASONS[exc.errno]
+    folder = Path(path).parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        if shutil.disk_usage(folder).free < 1 << 20:
+            return "the disk is full"
+    except OSError:
+        pass
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def write_fault(exc: BaseException, path: str | os.PathLike, kept: str) -> FaultError:
+    """A FaultError saying that ``path`` could not be written, why, and what was kept."""
+    return FaultError(f"cannot write {path}: {fault_reason(exc, path)}; {kept}")

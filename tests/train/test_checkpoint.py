@@ -63,7 +63,7 @@ def test_a_write_failing_midway_raises_at_once_and_keeps_the_previous_checkpoint
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(checkpoint.torch, "save", disk_full)
-    with pytest.raises(CheckpointError, match="No space left on device.*previous checkpoint"):
+    with pytest.raises(CheckpointError, match="the disk is full; the previous checkpoint"):
         trained.save_checkpoint()
     assert checkpoint_folders(trained.run.checkpoints) == before
     assert verify(before[0]) is None
@@ -106,12 +106,18 @@ def test_resume_skips_a_damaged_checkpoint_and_says_so(tmp_path, capsys):
     assert result.accuracy > 0.3
 
 
-def test_resume_without_any_checkpoint_says_none_was_written(tmp_path):
+def test_a_run_stopped_before_its_first_checkpoint_resumes_by_starting_again(tmp_path, capfd):
     config = quick(tmp_path)
-    trainer = Trainer(config)
-    trainer.prepare_run_folder(resumed=False)
-    with pytest.raises(CheckpointError, match="no checkpoint to resume from .* none was written"):
-        resume(tmp_path / "run")
+    Trainer(config).prepare_run_folder(resumed=False)  # config.json written, no checkpoint
+    killed_write = tmp_path / "run" / "checkpoints" / ".ckpt-000001-step3.abcd"
+    killed_write.mkdir(parents=True)
+    (tmp_path / "run" / "checkpoints" / ".last.safetensors.x1y2.tmp").write_bytes(b"half")
+    result = resume(tmp_path / "run")
+    assert "starting it again from its config.json" in capfd.readouterr().err
+    again = Trainer(quick(tmp_path, "again")).fit()
+    assert result.accuracy == again.accuracy
+    leftovers = [p.name for p in (tmp_path / "run" / "checkpoints").iterdir()]
+    assert not [name for name in leftovers if name.startswith(".")]
 
 
 def test_two_deterministic_runs_with_the_same_seed_write_identical_weight_files(tmp_path):

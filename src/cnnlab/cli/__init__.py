@@ -31,10 +31,41 @@ from cnnlab.errors import CnnlabError
 
 
 def main() -> None:
+    """Run the command line; every error is one line on stderr, and the exit status says
+    what kind: 2 bad input (names, values, files, usage), 1 a failure of the work or the
+    machine, 130 interrupted."""
+    import typer
+    import typer.main
+
     try:
-        app(prog_name="cnnlab")
+        from typer._click import exceptions as parse_errors  # typer >= 0.20 carries click
+    except ImportError:
+        from click import exceptions as parse_errors
+
+    command = typer.main.get_command(app)
+    try:
+        command.main(prog_name="cnnlab", standalone_mode=False)
     except CnnlabError as exc:
-        Console(stderr=True, soft_wrap=True).print(
-            f"error: {exc}", style="bold red", markup=False, highlight=False
-        )
+        fail(str(exc), exc.exit_code)
+    except parse_errors.NoArgsIsHelpError as exc:
+        exc.show()  # a bare command group: its help
+        sys.exit(0)
+    except parse_errors.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "cnnlab"
+        fail(f"{exc.format_message()} (see: {where} --help)", 2)
+    except parse_errors.ClickException as exc:
+        fail(exc.format_message(), exc.exit_code)
+    except typer.Abort:
+        fail("interrupted", 130)
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
+
+
+def fail(message: str, status: int) -> None:
+    """Print one line, escaping control characters so a file named ``x\nerror: y`` cannot
+    forge a second line, and exit with ``status``."""
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    Console(stderr=True, soft_wrap=True).print(
+        f"error: {line}", style="bold red", markup=False, highlight=False
+    )
+    sys.exit(status)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -26,17 +27,33 @@ import torch
 
 from cnnlab.atomic import atomic_write, current_umask, fsync_dir
 from cnnlab.errors import CheckpointError
+from cnnlab.files import read_text, regular_file
 from cnnlab.weights.io import guarded, write_weights_file
 
 CKPT_PATTERN = re.compile(r"^ckpt-(\d{6})-step(\d+)$")
+MANIFEST_LIMIT = 1 << 20  # bytes: a manifest is a few hundred
+FILE_LIMIT = 64 << 30  # bytes: the largest weights or state file a checkpoint may hold
 WEIGHTS, STATE, MANIFEST = "model.safetensors", "state.pt", "manifest.json"
 
 
 def read_state(path: Path) -> dict[str, Any]:
+    """A training state file, loaded without running code (``weights_only``)."""
+    regular_file(path, FILE_LIMIT, CheckpointError)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise CheckpointError(
+            f"training state {path} holds Python objects other than tensors and plain values; "
+            "cnnlab does not load them (that could run code)"
+        ) from None
     except (OSError, RuntimeError, EOFError, ValueError) as exc:
-        raise CheckpointError(f"training state {path} cannot be read ({exc})") from exc
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CheckpointError(f"training state {path} cannot be read ({reason})") from exc
+    if not isinstance(state, dict):
+        raise CheckpointError(
+            f"training state {path}: expected a dict, found {type(state).__name__}"
+        )
+    return state
 
 
 def sha256(path: Path) -> str:
@@ -116,14 +133,20 @@ def _link(source: Path, target: Path) -> None:
 
 
 def verify(path: Path) -> str | None:
-    """None if the checkpoint folder's files match its manifest, else what is wrong."""
+    """None if the checkpoint folder's files match its manifest, else what is wrong. Only
+    regular files of bounded size are read (a link to a device would never end)."""
     try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))["sha256"]
-    except (OSError, ValueError, KeyError) as exc:
+        manifest = json.loads(read_text(path / MANIFEST, MANIFEST_LIMIT, CheckpointError))
+        hashes = manifest["sha256"]
+        if not isinstance(hashes, dict) or set(hashes) != {WEIGHTS, STATE}:
+            raise ValueError(f"expected sha256 of {WEIGHTS} and {STATE}, found {hashes!r}")
+    except (CheckpointError, ValueError, KeyError, TypeError) as exc:
         return f"its manifest cannot be read ({exc})"
-    for name, expected in manifest.items():
+    for name, expected in hashes.items():
         try:
-            found = sha256(path / name)
+            found = sha256(regular_file(path / name, FILE_LIMIT, CheckpointError))
+        except CheckpointError as exc:
+            return str(exc)
         except OSError as exc:
             return f"{name} cannot be read ({exc.strerror or exc})"
         if found != expected:

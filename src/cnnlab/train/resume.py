@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,9 +84,53 @@ class Loaded:
     state: dict[str, Any]
 
 
-def load_newest(folder: Path, console: Console | None = None) -> Loaded:
-    """The newest checkpoint under ``folder`` whose checksums verify; damaged ones are skipped
-    with a message saying so."""
+STATE_FIELDS = {  # what a training state must hold, and of which type
+    "optimizer": dict, "schedule": dict, "rng": dict, "epoch": int, "batch": int,
+    "step": int, "train_metrics": dict, "callbacks": list,
+}  # fmt: skip
+
+
+def check_state(state: dict[str, Any], expected: dict[str, torch.Tensor]) -> None:
+    """A CheckpointError unless ``state`` has every field with its type and the weights
+    fit the model (``expected``: its state dict)."""
+    for name, kind in STATE_FIELDS.items():
+        value = state.get(name)
+        if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
+            found = "nothing" if name not in state else f"{type(value).__name__} {value!r:.40}"
+            raise CheckpointError(
+                f"its training state should hold {name} as {kind.__name__}, found {found}"
+            )
+    tensors = state.get("model")
+    if tensors is not None:
+        check_tensors(tensors, expected, "the EMA's raw weights")
+
+
+def check_tensors(tensors: Any, expected: dict[str, torch.Tensor], what: str) -> None:
+    if not isinstance(tensors, dict) or {k: tuple(v.shape) for k, v in tensors.items()} != {
+        k: tuple(v.shape) for k, v in expected.items()
+    }:
+        raise CheckpointError(f"{what} do not fit the run's model (other names or shapes)")
+
+
+def remove_unfinished_writes(folder: Path) -> None:
+    """What killed writes leave: ``.ckpt-*`` temporary folders and ``.*.tmp`` files."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.name.startswith(".ckpt-") and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def load_newest(
+    folder: Path,
+    expected: dict[str, torch.Tensor] | None = None,
+    console: Console | None = None,
+) -> Loaded:
+    """The newest checkpoint under ``folder`` that verifies and fits the model whose state
+    dict is ``expected`` (any model when None); damaged ones are skipped with a message
+    saying so."""
     console = console or Console(stderr=True)
     candidates = checkpoint_folders(folder)
     for path in candidates:
@@ -93,7 +138,11 @@ def load_newest(folder: Path, console: Console | None = None) -> Loaded:
         if problem is None:
             try:
                 tensors, meta = read_weights(path / WEIGHTS)
-                return Loaded(path, tensors, meta, read_state(path / STATE))
+                state = read_state(path / STATE)
+                if expected is not None:
+                    check_tensors(tensors, expected, "its weights")
+                check_state(state, expected or tensors)
+                return Loaded(path, tensors, meta, state)
             except CheckpointError as exc:
                 problem = str(exc)
         console.print(

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.atomic import atomic_write_text
-from cnnlab.errors import RunError
+from cnnlab.errors import RunError, write_fault
 from cnnlab.train.config import TrainConfig
 
 
@@ -89,7 +89,10 @@ class RunFolder:
         """A fresh run clears what an earlier run left here (checkpoints, events, metrics); a
         resumed one keeps the metrics rows of the epochs its checkpoint completed."""
         self.refuse_foreign()
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise write_fault(exc, self.path, "nothing was written") from exc
         self.write_config(config)  # on resume too: flags may have changed it (--epochs)
         if resumed_epoch is not None:
             kept = [row for row in self.metrics() if row["epoch"] <= resumed_epoch]
@@ -113,8 +116,13 @@ class RunFolder:
         atomic_write_text(path, "".join(json.dumps(row) + "\n" for row in rows))
 
     def append_metrics(self, row: dict[str, Any]) -> None:
-        with open(self.metrics_path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row) + "\n")
+        """One line more; a kill mid-write can leave a cut last line, which ``metrics``
+        drops."""
+        try:
+            with open(self.metrics_path, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row) + "\n")
+        except OSError as exc:
+            raise write_fault(exc, self.metrics_path, "the earlier epochs' rows are kept") from exc
 
     def metrics(self) -> list[dict[str, Any]]:
         """The epochs' rows. A last line cut short (a kill during ``append_metrics``) is

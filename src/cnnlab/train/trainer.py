@@ -26,7 +26,7 @@ from cnnlab.data.preprocess import fit_preprocess
 from cnnlab.errors import TrainingError
 from cnnlab.train import distributed
 from cnnlab.train.callbacks import BestAndEarlyStop, Callback
-from cnnlab.train.checkpoint import save_checkpoint
+from cnnlab.train.checkpoint import checkpoint_folders, save_checkpoint
 from cnnlab.train.checks import check_model_options, check_validation
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.ema import EMA
@@ -40,6 +40,7 @@ from cnnlab.train.resume import (
     Loaded,
     load_newest,
     provenance,
+    remove_unfinished_writes,
     rng_state,
     seed_everything,
     set_rng_state,
@@ -479,9 +480,19 @@ def resume(
     run = RunFolder.open(run_path)
     values = {**dataclasses.asdict(run.config()), **(overrides or {}), "out": str(run.path)}
     config = TrainConfig.from_dict(values)
+    remove_unfinished_writes(run.checkpoints)
+    if not checkpoint_folders(run.checkpoints):
+        (console or Console(stderr=True)).print(
+            f"{run.path} has no checkpoint yet (training stopped before its first one): "
+            "starting it again from its config.json",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return fit(config, console=console, callbacks=callbacks)
     trainer = Trainer(config, console=console, callbacks=callbacks, resuming=True)
     try:
-        loaded = load_newest(run.checkpoints, trainer.console)
+        loaded = load_newest(run.checkpoints, trainer.model.state_dict(), trainer.console)
         trainer.restore(loaded)
         trainer.console.print(
             f"resuming {run.path} from {loaded.path.name}: epoch {trainer.epoch + 1}, "

@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from cnnlab.atomic import atomic_write
-from cnnlab.errors import CheckpointError
+from cnnlab.errors import CheckpointError, FaultError, fault_reason
 
 META_KEY = "cnnlab"
 
@@ -42,12 +42,15 @@ def save_weights(model: nn.Module, path: Path, metadata: dict[str, Any]) -> None
 
 
 def guarded(path: Path, write: Callable[[], Any]) -> Any:
-    """Run ``write``; turn any OS failure into a CheckpointError that names ``path``."""
+    """Run ``write``; turn a failure of the machine (disk full, read-only, no permission;
+    torch and safetensors wrap these in their own exceptions) into a CheckpointError that
+    names ``path``."""
     try:
         return write()
-    except OSError as exc:
+    except (OSError, RuntimeError, MemoryError, SafetensorError, FaultError) as exc:
+        cause = exc.__cause__ if isinstance(exc, FaultError) and exc.__cause__ else exc
         raise CheckpointError(
-            f"cannot write checkpoint {path}: {exc.strerror or exc}; "
+            f"cannot write checkpoint {path}: {fault_reason(cause, path)}; "
             "the previous checkpoint is left as it was"
         ) from exc
 
