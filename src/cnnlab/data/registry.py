@@ -12,10 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cnnlab.data.dataset import Dataset, per_class_subset, stratified_split
 from cnnlab.data.folder import load_folder
-from cnnlab.errors import DataError, UnknownNameError
+from cnnlab.errors import ConfigError, DataError, UnknownNameError
+from cnnlab.fields import Invalid
 
 Builder = Callable[[Path, int], dict[str, Dataset]]
 _BUILDERS: dict[str, Builder] = {}
@@ -39,6 +41,15 @@ def dataset_names() -> list[str]:
 
 def is_folder(name: str) -> bool:
     return name == FOLDER or name.startswith(FOLDER + ":")
+
+
+def check_dataset(name: str, value: Any) -> str:
+    """A config's dataset: a registered name or ``folder[:PATH]`` (a ConfigError if not)."""
+    if not isinstance(value, str):
+        raise Invalid
+    if not is_folder(value) and value not in _BUILDERS:
+        raise ConfigError(str(UnknownNameError("dataset", value, [*_BUILDERS, "folder:PATH"])))
+    return value
 
 
 def default_data_dir() -> Path:
