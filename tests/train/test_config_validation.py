@@ -79,6 +79,8 @@ BAD_VALUES = [
     ({"data": "digitz"}, "unknown dataset 'digitz'. Did you mean: digits?"),
     ({"data": "folder"}, "data 'folder' needs a path"),
     ({"model": "lenet"}, "unknown model 'lenet'. Did you mean: lenet5"),
+    ({"augment": "flip:p=0.5:p=0.7"}, "p given twice in 'flip:p=0.5:p=0.7'"),
+    ({"preprocess": "zca:eps=nan"}, "eps=nan"),
 ]
 
 
@@ -149,6 +151,7 @@ CLI_CASES = [
     ("--pad", "100000", "pad must be an integer in [0, 1024], found 100000"),
     ("--device", "banana", "device must be cpu, cuda, cuda:N, mps"),
     ("--model-args", '{"num_classes": 1e11}', "model_args num_classes must be an integer"),
+    ("--augment", "crop:pad=100000", "pad in 'crop:pad=100000' must be an integer in [0, 1024]"),
 ]
 
 
