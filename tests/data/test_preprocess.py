@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from cnnlab import data
-from cnnlab.data.preprocess import Preprocess, fit_preprocess, load_preprocess
+from cnnlab.data.preprocess import Preprocess, fit_preprocess, load_preprocess, parse_preprocess
 from cnnlab.errors import ConfigError, RunError
 from cnnlab.train import Run, TrainConfig, evaluate_run, fit
 
@@ -66,6 +66,23 @@ def test_whitening_refuses_images_too_large_for_a_covariance():
         fit_preprocess("zca:eps=-1", big)
     with pytest.raises(ConfigError, match="only pca and zca take one"):
         fit_preprocess("mean:eps=1", big)
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("zca:eps=nan", "bad option 'eps=nan'"),
+        ("pca:eps=inf", "bad option 'eps=inf'"),
+        ("zca:eps=-inf", "eps=E with E a finite number > 0"),
+        ("zca:eps=0", "bad option 'eps=0'"),
+        ("zca:eps=0.1:eps=0.2", "2 options given; only pca and zca take one"),
+    ],
+)
+def test_preprocess_specs_refuse_eps_that_is_not_a_finite_positive_number(spec, words):
+    with pytest.raises(ConfigError) as caught:
+        parse_preprocess(spec)
+    assert words in str(caught.value) and len(str(caught.value).splitlines()) == 1
+    assert parse_preprocess("zca:eps=0.5") == ("zca", 0.5)
 
 
 def test_old_preprocess_files_with_mean_and_std_only_still_read(tmp_path):

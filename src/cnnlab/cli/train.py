@@ -1,8 +1,9 @@
 """``cnnlab train``: train a registered model on a registered dataset into a run folder.
 
-Every :class:`~cnnlab.train.TrainConfig` field is a flag, generated from the dataclass
-(its trailing comment is the flag's help). ``--config recipe.toml`` loads a recipe;
-flags given explicitly override it. ``--resume RUN`` continues a stopped run.
+Every :class:`~cnnlab.train.TrainConfig` field is a flag, generated from the dataclass:
+the help text and valid values declared in the field's metadata are the flag's help.
+``--config recipe.toml`` loads a recipe; flags given explicitly override it. ``--resume RUN``
+continues a stopped run.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cnnlab.cli.app import app
 from cnnlab.errors import ConfigError
-from cnnlab.models import get_model_info
+from cnnlab.fields import help_line
 from cnnlab.train import TrainConfig, TrainingInterrupted, fit, load_recipe, resume
-from cnnlab.train.config import field_help
 from cnnlab.viz.callbacks import SavePlots
 
 HELP_PANEL = "Training configuration (also settable in a --config recipe)"
@@ -49,12 +50,13 @@ def _option(field: dataclasses.Field) -> Any:
     return typer.Option(
         None,
         *decls,
-        help=field_help()[field.name],
+        help=escape(help_line(field)),  # "[0, 1)" is text, not rich markup
         show_default=str(shown),
         rich_help_panel=HELP_PANEL,
     )
 
 
+MODEL_FIELD = next(f for f in dataclasses.fields(TrainConfig) if f.name == "model")
 CONFIG_FIELDS = [f for f in dataclasses.fields(TrainConfig) if f.name != "model"]
 
 
@@ -94,7 +96,6 @@ def train_command(
             values = {**(load_recipe(config) if config else {}), **given}
             if "model" not in values:
                 raise ConfigError("no model given: name one (cnnlab train lenet5) or use --config")
-            get_model_info(values["model"])  # an unknown name fails before any data is loaded
             train_config = TrainConfig.from_dict(values)
             result, out = fit(train_config, callbacks=[SavePlots()]), train_config.out
     except TrainingInterrupted as exc:
@@ -112,7 +113,7 @@ def _signature() -> inspect.Signature:
         inspect.Parameter(
             "model",
             inspect.Parameter.POSITIONAL_OR_KEYWORD,
-            default=typer.Argument(None, help="Registered model name (see `cnnlab models`)."),
+            default=typer.Argument(None, help=escape(help_line(MODEL_FIELD))),
             annotation=str | None,
         ),
         inspect.Parameter(

@@ -1,13 +1,18 @@
-"""Datasets in memory as uint8 NCHW tensors, the catalogue and downloads, and the loaders."""
+"""Datasets in memory as uint8 NCHW tensors, the dataset table and downloads, the loaders."""
 
-from cnnlab.data import cifar, digits, mnist, svhn  # noqa: F401  (register the datasets)
-from cnnlab.data.catalogue import CATALOGUE, CatalogueEntry, RemoteFile, catalogue_entry
+from cnnlab.data.catalogue import (
+    CATALOGUE,
+    CatalogueEntry,
+    RemoteFile,
+    add_dataset,
+    catalogue_entry,
+)
 from cnnlab.data.dataset import Dataset, per_class_subset, stratified_split
 from cnnlab.data.download import download
 from cnnlab.data.folder import load_folder
 from cnnlab.data.folder_loader import ImageFolderLoader
 from cnnlab.data.loader import InMemoryLoader
-from cnnlab.data.registry import dataset_names, default_data_dir, load, register_dataset
+from cnnlab.data.registry import dataset_names, default_data_dir, load
 
 __all__ = [
     "CATALOGUE",
@@ -16,6 +21,7 @@ __all__ = [
     "ImageFolderLoader",
     "InMemoryLoader",
     "RemoteFile",
+    "add_dataset",
     "catalogue_entry",
     "dataset_names",
     "default_data_dir",
@@ -23,6 +29,5 @@ __all__ = [
     "load",
     "load_folder",
     "per_class_subset",
-    "register_dataset",
     "stratified_split",
 ]

@@ -24,6 +24,15 @@ Operations and their parameters (first one settable positionally):
     elastic       alpha=34 (pixels), sigma=4 (pixels), p
     cutout        size=16, fill=0, p
 
+Each parameter is checked against the range its operation's dataclass declares (see
+:mod:`cnnlab.fields`): probabilities in [0, 1]; sizes in pixels up to 4096 (``MAX_SIDE``),
+crop padding up to 1024 (``MAX_PAD``), so no spec can ask for absurd amounts of memory;
+rot in [0, 180] and shear in [0, 90) degrees; colour spreads and translate in [0, 1]. A
+parameter given twice, or a number that is not finite (``1e400``, ``inf``), is refused.
+
+A spec is parsed once, when the config is built (``TrainConfig.augmentation``); the
+functions below take that parsed :class:`Augment` or, as before, the text.
+
 Every operation works on float (N, C, H, W) batches on 0..1, on the CPU or a GPU, with its
 random numbers drawn from the loader's seeded CPU generator (see ``BatchTransform`` in
 :mod:`cnnlab.data.loader`).
@@ -52,6 +61,7 @@ from cnnlab.data.augment_geometric import (
 )
 from cnnlab.data.dataset import Dataset
 from cnnlab.errors import ConfigError
+from cnnlab.fields import Integer, Real
 
 # name -> (operation class, its parameters in positional order)
 OPERATIONS: dict[str, tuple[type, tuple[str, ...]]] = {
@@ -67,7 +77,6 @@ OPERATIONS: dict[str, tuple[type, tuple[str, ...]]] = {
     "elastic": (Elastic, ("alpha", "sigma", "p")),
     "cutout": (Cutout, ("size", "fill", "p")),
 }
-POSITIVE = {"size", "min", "max", "min_scale", "max_scale", "min_ratio", "max_ratio"}
 
 
 @dataclass
@@ -102,9 +111,15 @@ def fused(operations: list[Any]) -> list[Any]:
 
 
 def parse_augment(spec: str) -> Augment:
-    """The operations a spec names; a ConfigError naming the bad token and the valid ones."""
+    """The operations a spec names, each parameter checked against its declared range
+    (:mod:`cnnlab.fields`); a ConfigError naming the bad token and what is valid."""
     tokens = [token.strip() for token in spec.split(",") if token.strip()]
     return Augment(spec, [parse_operation(token) for token in tokens])
+
+
+def as_augment(spec: Augment | str) -> Augment:
+    """``spec`` parsed, if it is still the text of one."""
+    return spec if isinstance(spec, Augment) else parse_augment(spec)
 
 
 def parse_operation(token: str) -> Any:
@@ -115,7 +130,7 @@ def parse_operation(token: str) -> Any:
             f"valid operations: {', '.join(OPERATIONS)}"
         )
     cls, params = OPERATIONS[name]
-    types = {f.name: f.type for f in dataclasses.fields(cls)}
+    checks = {f.name: f.metadata.get("check") for f in dataclasses.fields(cls)}
     values: dict[str, Any] = {}
     for position, part in enumerate(parts):
         key, sep, text = part.partition("=")
@@ -126,56 +141,53 @@ def parse_operation(token: str) -> Any:
                 f"augment spec: bad parameter {part!r} in {token!r}; {name} takes "
                 f"{', '.join(params)} (key=value, or a bare value for {params[0]} first)"
             )
-        values[key] = parse_value(types[key], text, part, token)
-    check_values(name, values, token)
-    try:
-        return cls(**values)
-    except ValueError as exc:
-        raise ConfigError(f"augment spec: {token!r}: {exc}") from None
+        if key in values:
+            raise ConfigError(f"augment spec: {key} given twice in {token!r}")
+        value = parse_value(checks[key], text, part, token)
+        values[key] = checks[key](f"augment spec: {key} in {token!r}", value)
+    check_together(name, values, token)
+    return cls(**values)
 
 
-def parse_value(kind: str, text: str, part: str, token: str) -> float | int:
-    number = int if kind == "int" else float
+def parse_value(check: Integer | Real, text: str, part: str, token: str) -> float | int:
     try:
-        return number(text)
+        return check.parse(text)
     except ValueError:
-        what = "a whole number" if number is int else "a number"
+        what = "a whole number" if isinstance(check, Integer) else "a number"
         raise ConfigError(
             f"augment spec: {part!r} in {token!r}: expected {what}, found {text!r}"
         ) from None
 
 
-def check_values(name: str, values: dict[str, Any], token: str) -> None:
-    for key, value in values.items():
-        low_ok = value > 0 if key in POSITIVE else value >= 0
-        if not low_ok or (key == "p" and value > 1):
-            allowed = (
-                "between 0 and 1" if key == "p" else ("positive" if key in POSITIVE else ">= 0")
-            )
-            raise ConfigError(f"augment spec: {key} in {token!r} must be {allowed}, found {value}")
-    if name == "affine" and values.get("scale", 0) >= 1:
-        raise ConfigError(f"augment spec: scale in {token!r} must be below 1 (U[1-s, 1+s])")
-    if name == "elastic" and values.get("sigma", 1) == 0:
-        raise ConfigError(f"augment spec: sigma in {token!r} must be positive")
+def check_together(name: str, values: dict[str, Any], token: str) -> None:
+    """The rules that tie parameters of one operation together."""
     if name == "scale_jitter" and not (
         values.get("size", 224) <= values.get("min", 256) <= values.get("max", 480)
     ):
         raise ConfigError(f"augment spec: {token!r} needs size <= min <= max")
-    if values.get("min_scale", 0) > values.get("max_scale", 1) or values.get("max_scale", 1) > 1:
-        raise ConfigError(f"augment spec: {token!r} needs min_scale <= max_scale <= 1")
+    if values.get("min_scale", 0.08) > values.get("max_scale", 1.0):
+        raise ConfigError(f"augment spec: {token!r} needs min_scale <= max_scale")
+    if values.get("min_ratio", 3 / 4) > values.get("max_ratio", 4 / 3):
+        raise ConfigError(f"augment spec: {token!r} needs min_ratio <= max_ratio")
 
 
-def build_augment(spec: str, train: Dataset) -> Augment | None:
-    """The training transform of ``spec`` fitted on the training split (None if empty)."""
-    augment = parse_augment(spec)
-    return augment.fit(train) if augment.operations else None
+def build_augment(spec: Augment | str, train: Dataset) -> Augment | None:
+    """The training transform of ``spec`` fitted on the training split (None if empty): a
+    copy, so a parsed spec (``TrainConfig.augmentation``) stays unfitted and shareable."""
+    parsed = as_augment(spec)
+    if not parsed.operations:
+        return None
+    copy = Augment(parsed.spec, [dataclasses.replace(op) for op in parsed.operations])
+    return copy.fit(train)
 
 
-def eval_transform(spec: str) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None:
+def eval_transform(
+    spec: Augment | str,
+) -> Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None:
     """What evaluation does instead of a spec's size-changing crop, so test images reach the
     model at the training size: a centre crop (``crop:size``), the short side resized to
     ``min`` then a centre crop (``scale_jitter``), or to size / 0.875 (``resized_crop``)."""
-    sized = [op for op in parse_augment(spec).operations if getattr(op, "size", 0)]
+    sized = [op for op in as_augment(spec).operations if getattr(op, "size", 0)]
     sized = [op for op in sized if isinstance(op, Crop | ResizedCrop | ScaleJitter)]
     if not sized:
         return None
@@ -189,15 +201,15 @@ def eval_transform(spec: str) -> Callable[[torch.Tensor, torch.Generator], torch
     return lambda x, generator: centre_crop(resize_short(x, short) if short else x, last.size)
 
 
-def training_size(spec: str, image_size: tuple[int, int]) -> tuple[int, int]:
+def training_size(spec: Augment | str, image_size: tuple[int, int]) -> tuple[int, int]:
     """(H, W) of the images the model sees in training under ``spec``."""
-    for op in reversed(parse_augment(spec).operations):
+    for op in reversed(as_augment(spec).operations):
         if isinstance(op, Crop | ResizedCrop | ScaleJitter) and op.size:
             return op.size, op.size
     return image_size
 
 
-def crop_pad(spec: str) -> int:
+def crop_pad(spec: Augment | str) -> int:
     """The padding of the spec's ``crop`` (0 if none): what 10-crop TTA shifts by."""
-    pads = [op.pad for op in parse_augment(spec).operations if isinstance(op, Crop)]
+    pads = [op.pad for op in as_augment(spec).operations if isinstance(op, Crop)]
     return max(pads, default=0)

@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from cnnlab.data.augment_geometric import chosen, uniform
+from cnnlab.data.augment_geometric import PROBABILITY, chosen, uniform
 from cnnlab.data.dataset import Dataset
+from cnnlab.fields import Real, option
+
+SPREAD = Real(0.0, 1.0)  # factors U[1 - v, 1 + v] stay >= 0
 
 LUMA = (0.299, 0.587, 0.114)  # ITU-R 601 weights of R, G, B in the grey value
 
@@ -33,10 +36,10 @@ class ColorJitter:
     order, with probability ``p`` per sample. Contrast blends with the image's mean grey
     value, saturation with each pixel's grey value (a no-op on grey images)."""
 
-    brightness: float = 0.0
-    contrast: float = 0.0
-    saturation: float = 0.0
-    p: float = 1.0
+    brightness: float = option(0.0, "spread of the brightness factor", SPREAD)
+    contrast: float = option(0.0, "spread of the contrast factor", SPREAD)
+    saturation: float = option(0.0, "spread of the saturation factor", SPREAD)
+    p: float = option(1.0, "probability per image", PROBABILITY)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n = len(x)
@@ -71,8 +74,8 @@ class Lighting:
     roots of the eigenvalues), as in the widely used ImageNet values 55.46, 4.79, 1.15 on
     0..255. :func:`cnnlab.data.augment.build_augment` fits them on the training split."""
 
-    sigma: float = 0.1
-    p: float = 1.0
+    sigma: float = option(0.1, "standard deviation of the weights", Real(0.0))
+    p: float = option(1.0, "probability per image", PROBABILITY)
     eigenvalues: torch.Tensor | None = field(default=None, repr=False)  # (C,)
     eigenvectors: torch.Tensor | None = field(default=None, repr=False)  # (C, C), columns
 

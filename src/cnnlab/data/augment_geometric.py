@@ -17,6 +17,13 @@ import torch
 import torch.nn.functional as F
 
 from cnnlab.errors import ConfigError
+from cnnlab.fields import MAX_PAD, MAX_SIDE, Integer, Real, option
+
+# the valid values of the operations' parameters (what an augmentation spec may set)
+PROBABILITY = Real(0.0, 1.0)
+SIDE = Integer(1, MAX_SIDE)  # pixels of an output side
+SCALE = Real(0.0, 1.0, low_open=True)  # a fraction of the image area
+RATIO = Real(0.01, 100.0)  # an aspect ratio, width / height
 
 
 def uniform(generator: torch.Generator, shape: tuple[int, ...], low: float, high: float):
@@ -87,7 +94,7 @@ def affine_theta(
 class Flip:
     """Mirror left-right with probability ``p``."""
 
-    p: float = 0.5
+    p: float = option(0.5, "probability per image", PROBABILITY)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         return torch.where(chosen(generator, len(x), self.p, x.device), x.flip(-1), x)
@@ -120,10 +127,10 @@ class Crop:
     a mirror drawn first, as a ``flip`` placed before it draws it: the pair becomes one
     gather with bitwise the same result (see :class:`cnnlab.data.augment.Augment`)."""
 
-    pad: int = 0
-    size: int = 0
-    p: float = 1.0
-    flip: float = 0.0
+    pad: int = option(0, "zero pixels added per side", Integer(0, MAX_PAD))
+    size: int = option(0, "side of the window (0: the image's size)", Integer(0, MAX_SIDE))
+    p: float = option(1.0, "probability of a random window, not the centre", PROBABILITY)
+    flip: float = option(0.0, "probability of a mirror first (not in specs)", PROBABILITY)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, _, height, width = x.shape
@@ -150,11 +157,11 @@ class ResizedCrop:
     """Inception-style random resized crop: a region of ``min_scale``..``max_scale`` of the
     area and aspect ratio ``min_ratio``..``max_ratio`` (log-uniform), resized to ``size``."""
 
-    size: int = 224
-    min_scale: float = 0.08
-    max_scale: float = 1.0
-    min_ratio: float = 3 / 4
-    max_ratio: float = 4 / 3
+    size: int = option(224, "side of the output", SIDE)
+    min_scale: float = option(0.08, "smallest fraction of the area", SCALE)
+    max_scale: float = option(1.0, "largest fraction of the area", SCALE)
+    min_ratio: float = option(3 / 4, "smallest aspect ratio", RATIO)
+    max_ratio: float = option(4 / 3, "largest aspect ratio", RATIO)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, _, height, width = x.shape
@@ -182,9 +189,9 @@ class ScaleJitter:
     """ResNet's scale augmentation: resize so the short side is L ~ U[``min``, ``max``], then
     take a random ``size`` x ``size`` crop; done as one resampling of the matching window."""
 
-    min: int = 256
-    max: int = 480
-    size: int = 224
+    min: int = option(256, "shortest short side", SIDE)
+    max: int = option(480, "longest short side", SIDE)
+    size: int = option(224, "side of the crop", SIDE)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, _, height, width = x.shape
@@ -199,11 +206,11 @@ class Affine:
     shift U[-translate, translate] of the size, scale U[1 - scale, 1 + scale], shear
     U[-shear, shear] degrees along each axis."""
 
-    rot: float = 0.0
-    translate: float = 0.0
-    scale: float = 0.0
-    shear: float = 0.0
-    p: float = 1.0
+    rot: float = option(0.0, "largest rotation, degrees", Real(0.0, 180.0))
+    translate: float = option(0.0, "largest shift, a fraction of the size", Real(0.0, 1.0))
+    scale: float = option(0.0, "largest change of scale", Real(0.0, 1.0, high_open=True))
+    shear: float = option(0.0, "largest shear, degrees", Real(0.0, 90.0, high_open=True))
+    p: float = option(1.0, "probability per image", PROBABILITY)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n = len(x)
@@ -238,9 +245,9 @@ class Elastic:
     smoothed by a Gaussian of ``sigma`` pixels (zero outside the image), scaled by ``alpha``
     pixels; the image is resampled bilinearly through it. Applied with probability ``p``."""
 
-    alpha: float = 34.0
-    sigma: float = 4.0
-    p: float = 1.0
+    alpha: float = option(34.0, "displacement scale, pixels", Real(0.0, float(MAX_SIDE)))
+    sigma: float = option(4.0, "smoothing, pixels", Real(0.0, MAX_SIDE / 4, low_open=True))
+    p: float = option(1.0, "probability per image", PROBABILITY)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, _, height, width = x.shape
@@ -266,9 +273,9 @@ class Cutout:
     """DeVries and Taylor (2017): set a ``size`` x ``size`` square (centre anywhere in the
     image, so it may be cut by the border) to ``fill``, with probability ``p``."""
 
-    size: int = 16
-    fill: float = 0.0
-    p: float = 1.0
+    size: int = option(16, "side of the square", Integer(0, MAX_SIDE))
+    fill: float = option(0.0, "value of its pixels, on 0..1", Real(0.0, 1.0))
+    p: float = option(1.0, "probability per image", PROBABILITY)
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         n, _, height, width = x.shape

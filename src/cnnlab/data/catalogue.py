@@ -1,18 +1,35 @@
-"""The dataset catalogue: where each dataset's files come from and what they hold.
+"""The dataset table: one row per dataset, with everything cnnlab knows about it.
 
-An entry lists the official mirrors (tried in order), the files with their published
-MD5 checksums, and the facts a user checks a download against: image shape, class
-names and split sizes. Entries are frozen; a test or a user with a local mirror makes
-a changed copy with :func:`dataclasses.replace` or passes ``mirrors=`` to
-:func:`cnnlab.data.download`.
+A row lists the official mirrors (tried in order), the files with their published MD5
+checksums, the facts a user checks a download against (image shape, class names and
+split sizes) and the builder that reads the files into the official splits, so a name
+cannot be downloadable but not loadable, or the other way round. ``cnnlab data list``,
+``cnnlab data get`` and :func:`cnnlab.data.load` all read this one table.
+
+Rows are frozen; a test or a user with a local mirror makes a changed copy with
+:func:`dataclasses.replace` or passes ``mirrors=`` to :func:`cnnlab.data.download`;
+:func:`add_dataset` adds a row.
 """
 
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cnnlab.data import cifar
+from cnnlab.data.digits import build_digits
+from cnnlab.data.mnist import MNIST_FILES, build_emnist, build_idx_dataset
+from cnnlab.data.svhn import build_svhn
 from cnnlab.errors import UnknownNameError
+
+if TYPE_CHECKING:
+    from cnnlab.data.dataset import Dataset
+
+# reads a row's files under the data folder into its official "train" and "test" splits
+Builder = Callable[["CatalogueEntry", Path, int], "dict[str, Dataset]"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +48,7 @@ class CatalogueEntry:
     image_shape: tuple[int, int, int]  # (C, H, W) of every image
     classes: tuple[str, ...]  # class names, by label
     split_sizes: dict[str, int]  # images in each official split
+    build: Builder = field(repr=False)  # (row, data folder, seed) -> {"train", "test"}
 
     @property
     def bundled(self) -> bool:
@@ -39,10 +57,6 @@ class CatalogueEntry:
 
 
 DIGITS = tuple(str(d) for d in range(10))
-MNIST_FILES = (
-    ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-    ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
-)
 SVHN_URL = ("http://ufldl.stanford.edu/housenumbers/",)
 EMNIST_BALANCED = DIGITS + tuple(string.ascii_uppercase) + tuple("abdefghnqrt")
 FASHION = (
@@ -80,8 +94,8 @@ def _idx_files(*md5s: str) -> tuple[RemoteFile, ...]:
     return tuple(RemoteFile(n, m) for n, m in zip(names, md5s, strict=True))
 
 
-def _entry(name, title, folder, mirrors, files, shape, classes, sizes) -> CatalogueEntry:
-    return CatalogueEntry(name, title, folder, mirrors, files, shape, classes, sizes)
+def _entry(name, title, folder, mirrors, files, shape, classes, sizes, build) -> CatalogueEntry:
+    return CatalogueEntry(name, title, folder, mirrors, files, shape, classes, sizes, build)
 
 
 MNIST_SIZES = {"train": 60_000, "test": 10_000}
@@ -105,7 +119,7 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     for entry in (
         _entry(
             "digits", "UCI handwritten digits, 8x8 upscaled to 32x32 (bundled with scikit-learn)",
-            "", (), (), (1, 32, 32), DIGITS, {"train": 1_437, "test": 360},
+            "", (), (), (1, 32, 32), DIGITS, {"train": 1_437, "test": 360}, build_digits,
         ),
         _entry(
             "mnist", "MNIST handwritten digits (LeCun, Cortes, Burges)", "mnist",
@@ -114,7 +128,7 @@ CATALOGUE: dict[str, CatalogueEntry] = {
                 "f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
                 "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c",
             ),
-            (1, 28, 28), DIGITS, MNIST_SIZES,
+            (1, 28, 28), DIGITS, MNIST_SIZES, build_idx_dataset,
         ),
         _entry(
             "fashion-mnist", "Fashion-MNIST clothing images (Xiao, Rasul, Vollgraf; Zalando)",
@@ -127,7 +141,7 @@ CATALOGUE: dict[str, CatalogueEntry] = {
                 "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
                 "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310",
             ),
-            (1, 28, 28), FASHION, MNIST_SIZES,
+            (1, 28, 28), FASHION, MNIST_SIZES, build_idx_dataset,
         ),
         _entry(
             "kmnist", "Kuzushiji-MNIST cursive Japanese hiragana (Clanuwat et al.)", "kmnist",
@@ -137,46 +151,57 @@ CATALOGUE: dict[str, CatalogueEntry] = {
                 "5c965bf0a639b31b8f53240b1b52f4d7", "7320c461ea6c1c855c0b718fb2a4b134",
             ),
             (1, 28, 28), ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
-            MNIST_SIZES,
+            MNIST_SIZES, build_idx_dataset,
         ),
         _entry(
             "emnist-balanced", "EMNIST balanced: 47 digit and letter classes (Cohen et al.)",
             "emnist", EMNIST_MIRRORS, EMNIST_ZIP, (1, 28, 28), EMNIST_BALANCED,
-            {"train": 112_800, "test": 18_800},
+            {"train": 112_800, "test": 18_800}, build_emnist,
         ),
         _entry(
             "emnist-letters", "EMNIST letters: 26 classes, upper and lower case merged",
             "emnist", EMNIST_MIRRORS, EMNIST_ZIP, (1, 28, 28), tuple(string.ascii_lowercase),
-            {"train": 124_800, "test": 20_800},
+            {"train": 124_800, "test": 20_800}, build_emnist,
         ),
         _entry(
             "cifar10", "CIFAR-10 tiny colour images (Krizhevsky, 2009), binary version",
             "cifar10", CIFAR_MIRRORS, CIFAR10_TAR, (3, 32, 32), CIFAR10, CIFAR_SIZES,
+            cifar.builder(cifar.CIFAR10),
         ),
         _entry(
             "cifar100", "CIFAR-100 with its 100 fine labels, binary version",
             "cifar100", CIFAR_MIRRORS, CIFAR100_TAR, (3, 32, 32), CIFAR100_FINE, CIFAR_SIZES,
+            cifar.builder(cifar.CIFAR100_FINE),
         ),
         _entry(
             "cifar100-coarse", "CIFAR-100 with its 20 coarse labels (superclasses)",
             "cifar100", CIFAR_MIRRORS, CIFAR100_TAR, (3, 32, 32), CIFAR100_COARSE, CIFAR_SIZES,
+            cifar.builder(cifar.CIFAR100_COARSE),
         ),
         _entry(
             "svhn", "SVHN street-view house numbers, cropped digits (Netzer et al.)",
             "svhn", SVHN_URL, SVHN_TRAIN_TEST, (3, 32, 32), DIGITS,
-            {"train": 73_257, "test": 26_032},
+            {"train": 73_257, "test": 26_032}, build_svhn,
         ),
         _entry(
             "svhn-extra", "SVHN cropped digits, training split with the 531,131 extra images",
             "svhn", SVHN_URL, (*SVHN_TRAIN_TEST, SVHN_EXTRA), (3, 32, 32), DIGITS,
-            {"train": 604_388, "test": 26_032},
+            {"train": 604_388, "test": 26_032}, build_svhn,
         ),
     )
 }  # fmt: skip
 
 
 def catalogue_entry(name: str) -> CatalogueEntry:
-    """The catalogue entry of dataset ``name`` (an UnknownNameError suggests close names)."""
+    """The row of dataset ``name`` (an UnknownNameError suggests close names)."""
     if name not in CATALOGUE:
         raise UnknownNameError("dataset", name, CATALOGUE)
     return CATALOGUE[name]
+
+
+def add_dataset(entry: CatalogueEntry) -> CatalogueEntry:
+    """Add a row to the table (a ValueError if its name is taken)."""
+    if entry.name in CATALOGUE:
+        raise ValueError(f"dataset {entry.name!r} is registered twice")
+    CATALOGUE[entry.name] = entry
+    return entry

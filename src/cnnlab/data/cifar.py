@@ -8,19 +8,22 @@ taken out of the downloaded ``.tar.gz`` on first use, by their exact member name
 
 from __future__ import annotations
 
+import functools
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from cnnlab.atomic import atomic_write
-from cnnlab.data.catalogue import CatalogueEntry, catalogue_entry
 from cnnlab.data.dataset import Dataset
 from cnnlab.data.mnist import check_labels, find_file
-from cnnlab.data.registry import register_dataset
 from cnnlab.errors import DataError
+
+if TYPE_CHECKING:  # the catalogue's rows name these builders
+    from cnnlab.data.catalogue import Builder, CatalogueEntry
 
 PIXELS = 3 * 32 * 32
 
@@ -34,14 +37,12 @@ class CifarLayout:
     label_index: int  # which of them this dataset uses
 
 
-LAYOUTS = {
-    "cifar10": CifarLayout(
-        "cifar-10-batches-bin", tuple(f"data_batch_{i}.bin" for i in range(1, 6)),
-        "test_batch.bin", 1, 0,
-    ),
-    "cifar100": CifarLayout("cifar-100-binary", ("train.bin",), "test.bin", 2, 1),
-    "cifar100-coarse": CifarLayout("cifar-100-binary", ("train.bin",), "test.bin", 2, 0),
-}  # fmt: skip
+CIFAR10 = CifarLayout(
+    "cifar-10-batches-bin", tuple(f"data_batch_{i}.bin" for i in range(1, 6)),
+    "test_batch.bin", 1, 0,
+)  # fmt: skip
+CIFAR100_FINE = CifarLayout("cifar-100-binary", ("train.bin",), "test.bin", 2, 1)
+CIFAR100_COARSE = CifarLayout("cifar-100-binary", ("train.bin",), "test.bin", 2, 0)
 
 
 def read_cifar_bin(
@@ -90,8 +91,10 @@ def cifar_file(entry: CatalogueEntry, root: Path, layout: CifarLayout, name: str
     return target
 
 
-def build_cifar(name: str, root: Path) -> dict[str, Dataset]:
-    entry, layout = catalogue_entry(name), LAYOUTS[name]
+def build_cifar(
+    layout: CifarLayout, entry: CatalogueEntry, root: Path, seed: int
+) -> dict[str, Dataset]:
+    """The splits of one layout; :func:`builder` binds the layout for a catalogue row."""
     classes = list(entry.classes)
 
     def split(files: tuple[str, ...]) -> Dataset:
@@ -103,10 +106,11 @@ def build_cifar(name: str, root: Path) -> dict[str, Dataset]:
             for f in files
         ]  # fmt: skip
         images, labels = (torch.cat(tensors) for tensors in zip(*parts, strict=True))
-        return Dataset(name, images, labels, classes)
+        return Dataset(entry.name, images, labels, classes)
 
     return {"train": split(layout.train), "test": split((layout.test,))}
 
 
-for _name in LAYOUTS:
-    register_dataset(_name)(lambda root, seed, name=_name: build_cifar(name, root))
+def builder(layout: CifarLayout) -> Builder:
+    """The builder of a catalogue row stored as ``layout``."""
+    return functools.partial(build_cifar, layout)

@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from cnnlab.atomic import atomic_write
-from cnnlab.data.catalogue import MNIST_FILES, CatalogueEntry, catalogue_entry
 from cnnlab.data.dataset import Dataset
 from cnnlab.data.idx import read_idx
-from cnnlab.data.registry import register_dataset
 from cnnlab.errors import DataError
 
+if TYPE_CHECKING:  # the catalogue's rows name these builders
+    from cnnlab.data.catalogue import CatalogueEntry
+
+MNIST_FILES = (
+    ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+)
 SPLIT_FILES = dict(zip(("train", "test"), MNIST_FILES, strict=True))
 EMNIST_MEMBER = "gzip/emnist-{variant}-{split}-{kind}-idx{dims}-ubyte.gz"
 
@@ -68,24 +74,20 @@ def check_labels(path: Path, labels: np.ndarray, num_classes: int, first: int = 
         )
 
 
-def build_idx_dataset(name: str, root: Path) -> dict[str, Dataset]:
-    entry = catalogue_entry(name)
+def build_idx_dataset(entry: CatalogueEntry, root: Path, seed: int) -> dict[str, Dataset]:
+    """MNIST, Fashion-MNIST or KMNIST: four IDX files in ``root/<folder>/``."""
     classes = list(entry.classes)
     return {
         split: read_idx_pair(
-            find_file(entry, root, images), find_file(entry, root, labels), name, classes
+            find_file(entry, root, images), find_file(entry, root, labels), entry.name, classes
         )
         for split, (images, labels) in SPLIT_FILES.items()
     }
 
 
-for _name in ("mnist", "fashion-mnist", "kmnist"):
-    register_dataset(_name)(lambda root, seed, name=_name: build_idx_dataset(name, root))
-
-
-def build_emnist(name: str, root: Path) -> dict[str, Dataset]:
+def build_emnist(entry: CatalogueEntry, root: Path, seed: int) -> dict[str, Dataset]:
     """EMNIST's images are stored transposed; letters are labelled 1..26."""
-    entry = catalogue_entry(name)
+    name = entry.name
     variant = name.removeprefix("emnist-")
     splits = {}
     for split in ("train", "test"):
@@ -117,7 +119,3 @@ def emnist_file(entry: CatalogueEntry, root: Path, member: str) -> Path:
     except (zipfile.BadZipFile, OSError) as exc:
         raise DataError(f"{archive}: not a readable zip file ({exc})") from exc
     return target
-
-
-for _name in ("emnist-balanced", "emnist-letters"):
-    register_dataset(_name)(lambda root, seed, name=_name: build_emnist(name, root))

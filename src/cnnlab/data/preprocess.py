@@ -22,6 +22,7 @@ the eigenvectors and eigenvalues in ``preprocess.safetensors`` beside it.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,10 +168,16 @@ def load_preprocess(folder: str | Path) -> Preprocess:
 
 
 def parse_preprocess(spec: str) -> tuple[str, float]:
-    """``kind`` or ``pca:eps=0.1`` / ``zca:eps=0.1`` as (kind, eps); a ConfigError if bad."""
+    """``kind`` or ``pca:eps=0.1`` / ``zca:eps=0.1`` as (kind, eps); a ConfigError if bad
+    (eps must be a finite number > 0, given at most once)."""
     kind, *options = spec.split(":")
     if kind not in KINDS:
         raise ConfigError(f"unknown preprocess {spec!r}: expected one of {', '.join(KINDS)}")
+    if len(options) > 1:
+        raise ConfigError(
+            f"preprocess {spec!r}: {len(options)} options given; only pca and zca take one, "
+            "eps=E (e.g. zca:eps=0.1)"
+        )
     eps = DEFAULT_EPS
     for option in options:
         key, _, text = option.partition("=")
@@ -178,10 +185,10 @@ def parse_preprocess(spec: str) -> tuple[str, float]:
             eps = float(text) if key == "eps" and kind in WHITENING else -1.0
         except ValueError:
             eps = -1.0
-        if eps <= 0:
+        if not (math.isfinite(eps) and eps > 0):
             raise ConfigError(
                 f"preprocess {spec!r}: bad option {option!r}; only pca and zca take one, "
-                "eps=POSITIVE (e.g. zca:eps=0.1)"
+                "eps=E with E a finite number > 0 (e.g. zca:eps=0.1)"
             )
     return kind, eps
 

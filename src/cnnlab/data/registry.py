@@ -1,6 +1,7 @@
-"""``load(name, split=...)`` for every registered dataset and for image folders.
+"""``load(name, split=...)`` for every dataset of the table and for image folders.
 
-A builder returns the dataset's official ``train`` and ``test`` splits; ``load``
+A row's builder (:mod:`cnnlab.data.catalogue`) returns the dataset's official ``train``
+and ``test`` splits; ``load``
 carves the validation split out of ``train`` (stratified, from ``seed``) so every
 dataset gets the same train/val/test protocol, then optionally keeps ``per_class``
 images of each class of the training split (few-shot). ``folder:PATH`` (or
@@ -10,35 +11,35 @@ images of each class of the training split (few-shot). ``folder:PATH`` (or
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from cnnlab.data.catalogue import CATALOGUE
 from cnnlab.data.dataset import Dataset, per_class_subset, stratified_split
 from cnnlab.data.folder import load_folder
-from cnnlab.errors import DataError, UnknownNameError
+from cnnlab.errors import ConfigError, DataError, UnknownNameError
+from cnnlab.fields import Invalid
 
-Builder = Callable[[Path, int], dict[str, Dataset]]
-_BUILDERS: dict[str, Builder] = {}
 SPLITS = ("train", "val", "test")
 FOLDER = "folder"  # "folder:PATH", or "folder" with data_dir=PATH
 
 
-def register_dataset(name: str) -> Callable[[Builder], Builder]:
-    def add(builder: Builder) -> Builder:
-        if name in _BUILDERS:
-            raise ValueError(f"dataset {name!r} is registered twice")
-        _BUILDERS[name] = builder
-        return builder
-
-    return add
-
-
 def dataset_names() -> list[str]:
-    return sorted(_BUILDERS)
+    """The names of the table's datasets, sorted (image folders are not among them)."""
+    return sorted(CATALOGUE)
 
 
 def is_folder(name: str) -> bool:
     return name == FOLDER or name.startswith(FOLDER + ":")
+
+
+def check_dataset(name: str, value: Any) -> str:
+    """A config's dataset: a registered name or ``folder[:PATH]`` (a ConfigError if not)."""
+    if not isinstance(value, str):
+        raise Invalid
+    if not is_folder(value) and value not in CATALOGUE:
+        raise ConfigError(str(UnknownNameError("dataset", value, [*CATALOGUE, "folder:PATH"])))
+    return value
 
 
 def default_data_dir() -> Path:
@@ -74,11 +75,12 @@ def load(
         if not path:
             raise DataError("dataset 'folder' needs a path: folder:PATH or data_dir=PATH")
         official = load_folder(path, seed=seed, on_bad_image=on_bad_image, image_size=image_size)
-    elif name in _BUILDERS:
+    elif name in CATALOGUE:
         root = Path(data_dir) if data_dir is not None else default_data_dir()
-        official = _BUILDERS[name](root, seed)
+        entry = CATALOGUE[name]
+        official = entry.build(entry, root, seed)
     else:
-        raise UnknownNameError("dataset", name, [*_BUILDERS, "folder:PATH"])
+        raise UnknownNameError("dataset", name, [*CATALOGUE, "folder:PATH"])
     if split == "test":
         return official["test"]
     train, val = stratified_split(official["train"], val_split, seed)

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from cnnlab.data.catalogue import catalogue_entry
 from cnnlab.data.dataset import Dataset
 from cnnlab.data.mnist import find_file
-from cnnlab.data.registry import register_dataset
 from cnnlab.errors import DataError
 
+if TYPE_CHECKING:  # the catalogue's rows name these builders
+    from cnnlab.data.catalogue import CatalogueEntry
+
+TEST_FILE = "test_32x32.mat"
 MAX_EXPANSION = 64  # decoded bytes allowed per byte of file (SVHN's zlib ratio is about 1.3)
 
 
@@ -75,18 +78,15 @@ def _parse(path: Path, read):  # noqa: ANN001, ANN202  (a scipy.io call on this 
         raise DataError(f"{path}: not a readable MATLAB .mat file ({exc!r:.200})") from exc
 
 
-def build_svhn(name: str, root: Path) -> dict[str, Dataset]:
-    entry = catalogue_entry(name)
+def build_svhn(entry: CatalogueEntry, root: Path, seed: int) -> dict[str, Dataset]:
+    """The test file, and the training split from every other file of the row (``train``,
+    and ``extra`` for svhn-extra)."""
     classes = list(entry.classes)
 
     def split(*files: str) -> Dataset:
         parts = [read_svhn_mat(find_file(entry, root, f)) for f in files]
         images, labels = (torch.cat(tensors) for tensors in zip(*parts, strict=True))
-        return Dataset(name, images, labels, classes)
+        return Dataset(entry.name, images, labels, classes)
 
-    train = ("train_32x32.mat", "extra_32x32.mat") if name == "svhn-extra" else ("train_32x32.mat",)
-    return {"train": split(*train), "test": split("test_32x32.mat")}
-
-
-for _name in ("svhn", "svhn-extra"):
-    register_dataset(_name)(lambda root, seed, name=_name: build_svhn(name, root))
+    train = [f.name for f in entry.files if f.name != TEST_FILE]
+    return {"train": split(*train), "test": split(TEST_FILE)}

@@ -49,7 +49,7 @@ class Prepared:
             self.train if dataset is None else dataset,
             batch_size,
             preprocess=self.preprocess,
-            augment=eval_transform(self.config.augment),
+            augment=eval_transform(self.config.augmentation),
             shuffle=shuffle,
             seed=self.config.seed,
             device=self.config.device,
@@ -88,7 +88,7 @@ def prepare(config: TrainConfig) -> Prepared:
     """A fresh model for ``config.model`` and the training split of ``config.data``."""
     models.get_model_info(config.model)  # an unknown name fails before any data is loaded
     train = load_split(config, "train")
-    preprocess = fit_preprocess(config.preprocess, train, eval_transform(config.augment))
+    preprocess = fit_preprocess(config.preprocess, train, eval_transform(config.augmentation))
     return Prepared(config, build_model(config, train), train, preprocess)
 
 

@@ -13,10 +13,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnlab.errors import TrainingError, UnknownNameError
+from cnnlab.fields import Integer, ListOf, Real
 from cnnlab.scratch.layers import Conv2d, Flatten, Layer, Linear, MaxPool2d, ReLU, Sigmoid, Tanh
 from cnnlab.scratch.losses import LOSSES
 
 Loss = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
+
+# the valid values of fit's and mlp's arguments (cnnlab.scratch.config declares them too)
+LR = Real(0.0, low_open=True)
+EPOCHS = Integer(1, 100_000)
+BATCH_SIZE = Integer(1, 65_536)
+SEED = Integer(0, 2**32 - 1, high_text="2**32 - 1")
+LAYER_SIZES = ListOf(Integer(1, 10**7, high_text="10**7"))
 
 
 class Network:
@@ -65,6 +73,7 @@ def mlp(
     error is Rumelhart's network; cross-entropy and hinge want raw scores)."""
     if activation not in ACTIVATIONS:
         raise UnknownNameError("activation", activation, ACTIVATIONS)
+    LAYER_SIZES("mlp sizes", sizes)
     rng = np.random.default_rng(seed)
     layers: list[Layer] = [Flatten()]
     for fan_in, fan_out in zip(sizes, sizes[1:], strict=False):
@@ -112,6 +121,9 @@ def fit(
     """Minibatch gradient descent; a NaN or infinite loss stops with the step that made it."""
     if loss not in LOSSES:
         raise UnknownNameError("loss", loss, LOSSES)
+    arguments = {"lr": (LR, lr), "epochs": (EPOCHS, epochs), "batch_size": (BATCH_SIZE, batch_size)}
+    for name, (check, value) in {**arguments, "seed": (SEED, seed)}.items():
+        check(name, value)  # a ConfigError before any step: batch_size must be an integer...
     loss_fn: Loss = LOSSES[loss]
     x, y = train
     rng = np.random.default_rng(seed)

@@ -1,25 +1,39 @@
 """The training configuration: one typed dataclass, stored whole in the run folder.
 
-Each field's trailing comment is its documentation: ``cnnlab train --help`` shows it
-as the flag's help (see :func:`field_help`), so keep every field on one line.
+Every field is declared with :func:`cnnlab.fields.option`: its help text (``cnnlab train
+--help`` shows it) and its valid values, checked when the config is built -- by
+``TrainConfig(...)``, :meth:`TrainConfig.from_dict`, a recipe or the command line -- before
+any folder is made or data read. A bad value raises one line naming the field, the valid
+values and the value found: ``lr must be a finite number > 0, found nan``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
-import re
 import tomllib
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cnnlab.data.augment import parse_augment
-from cnnlab.data.preprocess import parse_preprocess
+from cnnlab.data.augment import Augment, parse_augment
 from cnnlab.data.registry import is_folder
 from cnnlab.errors import ConfigError
+from cnnlab.fields import (
+    MAX_PAD,
+    MAX_SIDE,
+    Flag,
+    Integer,
+    ListOf,
+    Maybe,
+    OneOf,
+    Real,
+    Text,
+    help_texts,
+    option,
+    validate,
+)
+from cnnlab.train import config_checks as checks
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 SCHEDULES = ("constant", "step", "exp", "inv", "cosine", "onecycle", "plateau")
@@ -28,133 +42,187 @@ INITS = ("default", "xavier", "kaiming", "normal", "constant")
 LOSSES = ("cross_entropy", "hinge")
 AMP_MODES = ("none", "bf16", "fp16")
 MONITORS = ("val_accuracy", "val_loss")
-CHOICES = {
-    "optimizer": OPTIMIZERS,
-    "schedule": SCHEDULES,
-    "schedule_unit": SCHEDULE_UNITS,
-    "init": INITS,
-    "loss": LOSSES,
-    "amp": AMP_MODES,
-    "monitor": MONITORS,
-    "on_bad_image": ("fail", "skip"),
-}
+BAD_IMAGES = ("fail", "skip")
+
+# the ranges shared by several fields
+FRACTION = Real(0.0, 1.0, high_open=True)  # [0, 1)
+POSITIVE = Real(0.0, low_open=True)  # a finite number > 0
+NON_NEGATIVE = Real(0.0)  # a finite number >= 0
+STEPS = Integer(0, 10**9, high_text="10**9")  # optimiser steps, 0: off
+EPOCHS = Integer(0, 100_000)  # epochs, 0: off
+SEED = Integer(0, 2**32 - 1, high_text="2**32 - 1")  # what NumPy's seed takes
+FLAG = Flag()
 
 
 @dataclass
 class TrainConfig:
-    model: str = "lenet5"  # registered model name (`cnnlab models`)
-    model_args: dict[str, Any] = field(default_factory=dict)  # constructor overrides, as JSON
-    data: str = "digits"  # registered dataset name
-    data_dir: str | None = None  # dataset folder; None: $CNNLAB_DATA or the cache folder
-    val_split: float = 0.1  # fraction of the training split held out for validation
-    per_class: int = 0  # few-shot: keep this many training images of each class (0: all)
-    on_bad_image: str = "fail"  # image folders: fail (listing every bad file) or skip them
-    image_size: int = 0  # image folders: resize every image to this square size (0: most common)
-    stream: bool = False  # image folders: decode batches in DataLoader workers, not all in memory
-    workers: int = -1  # streaming: DataLoader worker processes (-1: up to 4, none for tiny folders)
-    pad: int = 0  # zero pixels added on every side of each image (LeCun pads MNIST 28->32: 2)
-    augment: str = ""  # training-split augmentation, e.g. flip,crop:4 (see cnnlab.data.augment)
-    preprocess: str = "standardize"  # none, mean, standardize, pca, zca[:eps=E]; fitted on train
-    epochs: int = 10  # passes over the training split
-    max_steps: int = 0  # stop after this many optimiser steps (0: run all epochs)
-    batch_size: int = 64  # images per optimiser step (global, over all processes)
-    accumulate: int = 1  # batches whose gradients are summed before one optimiser step
-    optimizer: str = "adam"  # sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw
-    lr: float = 1e-3  # base learning rate
-    momentum: float = 0.9  # momentum of momentum and nesterov; alpha of rmsprop is 0.99
-    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])  # Adam's beta1, beta2
-    weight_decay: float = 0.0  # L2 penalty (decoupled for adamw)
-    decay_all: bool = False  # also decay biases and batch-norm parameters
-    l1: float = 0.0  # L1 penalty on the decayed weights, added to the loss
-    schedule: str = "constant"  # constant, step, exp, inv (1/t), cosine, onecycle or plateau
-    schedule_unit: str = "epoch"  # t of the schedule counts epochs or optimiser steps
-    milestones: list[int] = field(default_factory=list)  # step schedule: t at which lr *= gamma
-    gamma: float = 0.1  # step and plateau schedules: the factor applied to the lr
-    decay_k: float = 0.1  # exp: lr0*exp(-k*t); inv: lr0/(1+k*t)
-    min_lr: float = 0.0  # cosine: the lr reached at the end
-    plateau_patience: int = 3  # plateau: epochs without improvement before lr *= gamma
-    warmup: int = 0  # optimiser steps of linear warm-up from 0 to the scheduled lr
-    pretrained: str = ""  # run folder or weight file (.safetensors, .pt, .pth) to start from
-    freeze: list[str] = field(default_factory=list)  # layers kept as loaded, e.g. features
-    init: str = "default"  # weight init: default, xavier, kaiming, normal (N(0, 0.01)), constant
-    loss: str = "cross_entropy"  # cross_entropy or hinge (multiclass SVM loss)
-    label_smoothing: float = 0.0  # cross-entropy target smoothing, 0..1
-    dropout: float | None = None  # set p of every Dropout layer (None: the model's own)
-    monitor: str = "val_accuracy"  # metric deciding the best checkpoint and early stopping
-    early_stopping: int = 0  # stop after this many epochs without improvement (0: never)
-    amp: str = "none"  # mixed precision: none, bf16 (autocast) or fp16 (GradScaler, CUDA only)
-    compile: bool = False  # run the model through torch.compile
-    channels_last: bool = False  # NHWC memory layout for model and batches
-    clip_grad: float = 0.0  # clip the gradient norm to this value (0: no clipping)
-    ema: float = 0.0  # decay of an exponential moving average of weights (0: off)
-    checkpoint_every: int = 0  # also checkpoint every this many optimiser steps (0: per epoch)
-    keep_checkpoints: int = 2  # resumable checkpoints kept (the newest ones)
-    check_every: int = 50  # steps between finiteness checks and progress-bar updates
-    deterministic: bool = False  # deterministic algorithms only: bitwise-repeatable on the CPU
-    tensorboard: bool = True  # write TensorBoard event files to tb/
-    seed: int = 0  # seeds the split, the initialisation and the shuffle order
-    device: str = "cpu"  # cpu, cuda or cuda:N
-    out: str = "runs/run"  # the run folder
+    model: str = option("lenet5", "the network to train", checks.MODEL)
+    model_args: dict[str, Any] = option({}, "constructor overrides, as JSON", checks.MODEL_ARGS)
+    data: str = option("digits", "the dataset to train on", checks.DATA)
+    data_dir: str | None = option(
+        None, "dataset folder", Maybe(Text(), "None ($CNNLAB_DATA or the cache folder)")
+    )
+    val_split: float = option(
+        0.1,
+        "fraction of the training split held out for validation (0: train on all of it)",
+        FRACTION,
+    )
+    per_class: int = option(
+        0,
+        "few-shot: keep this many training images of each class (0: all)",
+        Integer(0, 1_000_000),
+    )
+    on_bad_image: str = option(
+        "fail", "image folders: fail (listing every bad file) or skip them", OneOf(BAD_IMAGES)
+    )
+    image_size: int = option(
+        0,
+        "resize every image to this square size (0: the dataset's own; folders: most common)",
+        Integer(0, MAX_SIDE),
+    )
+    stream: bool = option(
+        False, "image folders: decode batches in DataLoader workers, not all in memory", FLAG
+    )
+    workers: int = option(
+        -1,
+        "streaming: DataLoader worker processes (-1: up to 4, none for tiny folders)",
+        Integer(-1, 256),
+    )
+    pad: int = option(
+        0,
+        "zero pixels added on every side of each image (LeCun pads MNIST 28->32: 2)",
+        Integer(0, MAX_PAD),
+    )
+    augment: str = option(
+        "", "training-split augmentation (see cnnlab.data.augment)", checks.AUGMENT
+    )
+    preprocess: str = option(
+        "standardize", "input preprocessing, fitted on the training split", checks.PREPROCESS
+    )
+    epochs: int = option(10, "passes over the training split", Integer(1, 100_000))
+    max_steps: int = option(0, "stop after this many optimiser steps (0: run all epochs)", STEPS)
+    batch_size: int = option(
+        64, "images per optimiser step (global, over all processes)", Integer(1, 65_536)
+    )
+    accumulate: int = option(
+        1, "batches whose gradients are summed before one optimiser step", Integer(1, 4096)
+    )
+    optimizer: str = option("adam", "the optimiser", OneOf(OPTIMIZERS))
+    lr: float = option(1e-3, "base learning rate", POSITIVE)
+    momentum: float = option(
+        0.9, "momentum of momentum and nesterov (rmsprop's alpha is 0.99)", FRACTION
+    )
+    betas: list[float] = option([0.9, 0.999], "Adam's beta1, beta2", ListOf(FRACTION, length=2))
+    weight_decay: float = option(0.0, "L2 penalty (decoupled for adamw)", NON_NEGATIVE)
+    decay_all: bool = option(False, "also decay biases and batch-norm parameters", FLAG)
+    l1: float = option(0.0, "L1 penalty on the decayed weights, added to the loss", NON_NEGATIVE)
+    schedule: str = option("constant", "learning-rate schedule (inv: 1/t decay)", OneOf(SCHEDULES))
+    schedule_unit: str = option(
+        "epoch", "t of the schedule counts epochs or optimiser steps", OneOf(SCHEDULE_UNITS)
+    )
+    milestones: list[int] = option(
+        [],
+        "step schedule: t at which lr *= gamma",
+        ListOf(Integer(1, 10**9, high_text="10**9"), increasing=True),
+    )
+    gamma: float = option(
+        0.1,
+        "step and plateau schedules: the factor applied to the lr",
+        Real(0.0, 1.0, low_open=True),
+    )
+    decay_k: float = option(0.1, "exp: lr0*exp(-k*t); inv: lr0/(1+k*t)", NON_NEGATIVE)
+    min_lr: float = option(0.0, "cosine: the lr reached at the end", NON_NEGATIVE)
+    plateau_patience: int = option(
+        3, "plateau: epochs without improvement before lr *= gamma", EPOCHS
+    )
+    warmup: int = option(0, "optimiser steps of linear warm-up from 0 to the scheduled lr", STEPS)
+    pretrained: str = option(
+        "", "run folder or weight file (.safetensors, .pt, .pth) to start from", Text()
+    )
+    freeze: list[str] = option(
+        [], "layers kept as loaded, e.g. features", ListOf(Text(nonempty=True))
+    )
+    init: str = option("default", "weight init (normal: N(0, 0.01))", OneOf(INITS))
+    loss: str = option("cross_entropy", "loss (hinge: multiclass SVM loss)", OneOf(LOSSES))
+    label_smoothing: float = option(0.0, "cross-entropy target smoothing", FRACTION)
+    dropout: float | None = option(
+        None, "set p of every Dropout layer", Maybe(FRACTION, "None (the model's own)")
+    )
+    monitor: str = option(
+        "val_accuracy", "metric deciding the best checkpoint and early stopping", OneOf(MONITORS)
+    )
+    early_stopping: int = option(
+        0, "stop after this many epochs without improvement (0: never)", EPOCHS
+    )
+    amp: str = option(
+        "none",
+        "mixed precision: bf16 (autocast) or fp16 (GradScaler, CUDA only)",
+        OneOf(AMP_MODES),
+    )
+    compile: bool = option(False, "run the model through torch.compile", FLAG)
+    channels_last: bool = option(False, "NHWC memory layout for model and batches", FLAG)
+    clip_grad: float = option(
+        0.0, "clip the gradient norm to this value (0: no clipping)", NON_NEGATIVE
+    )
+    ema: float = option(0.0, "decay of an exponential moving average of weights (0: off)", FRACTION)
+    checkpoint_every: int = option(
+        0, "also checkpoint every this many optimiser steps (0: per epoch)", STEPS
+    )
+    keep_checkpoints: int = option(
+        2, "resumable checkpoints kept (the newest ones)", Integer(1, 1000)
+    )
+    check_every: int = option(
+        50, "steps between finiteness checks and progress-bar updates", Integer(1, 1_000_000)
+    )
+    deterministic: bool = option(
+        False, "deterministic algorithms only: bitwise-repeatable on the CPU", FLAG
+    )
+    tensorboard: bool = option(True, "write TensorBoard event files to tb/", FLAG)
+    seed: int = option(0, "seeds the split, the initialisation and the shuffle order", SEED)
+    device: str = option("cpu", "the device to train on", checks.DEVICE)
+    out: str = option("runs/run", "the run folder", Text(nonempty=True))
 
     def __post_init__(self) -> None:
-        for name, choices in CHOICES.items():
-            if getattr(self, name) not in choices:
-                raise ConfigError(
-                    f"unknown {name} {getattr(self, name)!r}: expected one of {', '.join(choices)}"
-                )
-        for name in ("epochs", "batch_size", "accumulate", "keep_checkpoints", "check_every"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, found {getattr(self, name)}")
-        for name in (
-            "max_steps",
-            "pad",
-            "image_size",
-            "warmup",
-            "checkpoint_every",
-            "early_stopping",
-        ):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be 0 or more, found {getattr(self, name)}")
-        if self.workers < -1:
-            raise ConfigError(f"workers must be -1 (automatic) or more, found {self.workers}")
+        validate(self)  # every field's declared range, in order
+        if self.data == "folder" and not self.data_dir:
+            raise ConfigError("data 'folder' needs a path: folder:PATH, or data_dir=PATH")
         if self.stream and not is_folder(self.data):
             raise ConfigError(
                 f"stream applies to image folders (folder:PATH), found dataset {self.data!r}, "
                 "which is held in memory; leave out --stream"
             )
-        if self.per_class < 0:
-            raise ConfigError(f"per_class must be 0 or more, found {self.per_class}")
-        if self.lr <= 0:
-            raise ConfigError(f"lr must be positive, found {self.lr}")
-        for name in ("label_smoothing", "ema", "val_split"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ConfigError(f"{name} must be in [0, 1), found {getattr(self, name)}")
-        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout must be in [0, 1), found {self.dropout}")
         if self.amp == "fp16" and not self.device.startswith("cuda"):
             raise ConfigError(f"amp 'fp16' needs a CUDA device, found {self.device!r}; use bf16")
-        if len(self.betas) != 2:
-            raise ConfigError(f"betas must be two numbers, found {self.betas}")
         if self.schedule == "step" and not self.milestones:
             raise ConfigError("schedule 'step' needs milestones, e.g. --milestones 30,60")
-        if sorted(self.milestones) != list(self.milestones):
-            raise ConfigError(f"milestones must increase, found {self.milestones}")
-        parse_augment(self.augment)  # a ConfigError naming the bad token
-        parse_preprocess(self.preprocess)
+        self._augmentation = parse_augment(self.augment)
+
+    @property
+    def augmentation(self) -> Augment:
+        """The ``augment`` spec as typed operations, parsed when the config was built (again
+        only if the field was reassigned since). Fit or copy it; do not change it in place."""
+        if self._augmentation.spec != self.augment:
+            self._augmentation = parse_augment(self.augment)
+        return self._augmentation
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any], *, source: str = "config") -> TrainConfig:
+    def from_dict(cls, values: dict[str, Any], *, source: str = "") -> TrainConfig:
+        """A config of ``values``; ``source`` (``recipe r.toml``) starts every error message."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ConfigError(f"{source}: unknown fields {unknown}; known fields: {sorted(known)}")
+            raise ConfigError(
+                f"{source or 'config'}: unknown fields {unknown}; known fields: {sorted(known)}"
+            )
         try:
             return cls(**values)
-        except TypeError as exc:
-            raise ConfigError(f"{source}: {exc}") from exc
+        except ConfigError as exc:
+            if not source:
+                raise
+            raise ConfigError(f"{source}: {exc}") from None
 
 
 def load_recipe(path: str | Path) -> dict[str, Any]:
@@ -171,9 +239,6 @@ def load_recipe(path: str | Path) -> dict[str, Any]:
     return values
 
 
-@cache
 def field_help() -> dict[str, str]:
-    """Each field's trailing comment in this file's TrainConfig source, by field name."""
-    pattern = re.compile(r"^\s+(\w+): [^#]+#\s*(.+)$")
-    source = inspect.getsource(TrainConfig)
-    return {m[1]: m[2].strip() for line in source.splitlines() if (m := pattern.match(line))}
+    """Each field's declared help text followed by its valid values, by field name."""
+    return help_texts(TrainConfig)

@@ -112,7 +112,7 @@ def evaluate_run(
             )
         _, height, width = run.input_shape
         spec = TestTimeAugment(
-            tta, min(height, width), crop_pad(run.config.augment), run.preprocess
+            tta, min(height, width), crop_pad(run.config.augmentation), run.preprocess
         )
         batches = run.loader(split, prepared=False)
         metrics = evaluate_tta(run.model, batches, len(run.classes), spec)

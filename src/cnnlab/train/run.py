@@ -101,7 +101,7 @@ class Run:
             test = self.dataset("test")
             self.classes, shape = list(test.classes), test.image_shape
         self.image_shape = shape  # type: ignore[assignment]
-        self.input_shape = (shape[0], *training_size(self.config.augment, shape[1:]))
+        self.input_shape = (shape[0], *training_size(self.config.augmentation, shape[1:]))
 
     @property
     def path(self) -> Path:
@@ -115,7 +115,7 @@ class Run:
     def eval_transform(self) -> BatchTransform | None:
         """What evaluation applies to 0..1 images before the preprocessing (a centre crop for
         runs trained with a size-changing augmentation, else nothing)."""
-        return eval_transform(self.config.augment)
+        return eval_transform(self.config.augmentation)
 
     # -- from uint8 images to the model ------------------------------------------------------
 

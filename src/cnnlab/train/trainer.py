@@ -110,16 +110,16 @@ class Trainer:
             splits = {split: load_split(config, split) for split in data.registry.SPLITS}
             fit_on = splits["train"]
         self.preprocessor = fit_preprocess(
-            config.preprocess, fit_on, eval_transform(config.augment)
+            config.preprocess, fit_on, eval_transform(config.augmentation)
         )
         self.preprocess = self.preprocessor.as_dict()
         self.classes = fit_on.classes
         self.image_shape = fit_on.image_shape  # as stored and padded, before any crop
-        augment = build_augment(config.augment, fit_on)
-        eval_crop = eval_transform(config.augment)
+        augment = build_augment(config.augmentation, fit_on)
+        eval_crop = eval_transform(config.augmentation)
         self.input_shape = (
             fit_on.image_shape[0],
-            *training_size(config.augment, fit_on.image_shape[1:]),
+            *training_size(config.augmentation, fit_on.image_shape[1:]),
         )
         self.loaders: dict[str, Any] = {}
         for split in data.registry.SPLITS:
