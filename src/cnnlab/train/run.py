@@ -27,7 +27,8 @@ from cnnlab.data.augment import eval_transform, training_size
 from cnnlab.data.images import read_image
 from cnnlab.data.loader import BatchTransform
 from cnnlab.data.preprocess import Preprocess, load_preprocess
-from cnnlab.errors import DataError, RunError
+from cnnlab.errors import ConfigError, DataError, RunError
+from cnnlab.fields import check_value
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.run_folder import RunFolder
 from cnnlab.train.splits import folder_files, load_split, stream_loader
@@ -262,6 +263,11 @@ def build_from_meta(folder: RunFolder, meta: dict[str, Any], config: TrainConfig
             f"weights of run {folder.path}: expected metadata naming the model's arguments "
             f"(model_args), found {sorted(meta)}"
         )
+    try:  # the same ranges as a config's, before anything is allocated
+        check_value(TrainConfig, "model", name)
+        check_value(TrainConfig, "model_args", args)
+    except ConfigError as exc:
+        raise RunError(f"weights of run {folder.path}: {exc}") from None
     return models.create(name, **args)
 
 

@@ -19,10 +19,12 @@ from safetensors.torch import load_file
 from torch import nn
 
 from cnnlab.errors import DataError, ModelError
+from cnnlab.files import regular_file
 
 WRAPPER_KEYS = ("state_dict", "model_state_dict", "model")  # how training scripts nest weights
 PREFIXES = ("module.", "_orig_mod.")  # DistributedDataParallel and torch.compile add these
 SHOWN = 5  # tensor names listed per kind of problem
+MAX_FILE_BYTES = 64 << 30  # a weight file larger than this is refused before reading
 
 
 @dataclass
@@ -44,6 +46,7 @@ def read_state_dict(source: str | Path) -> dict[str, torch.Tensor]:
     path = Path(source)
     if not path.is_file():
         raise DataError(f"{path}: no such weight file")
+    regular_file(path.resolve(), MAX_FILE_BYTES, DataError)  # a link to a device never ends
     if path.suffix == ".safetensors":
         try:
             return load_file(str(path))
@@ -51,8 +54,14 @@ def read_state_dict(source: str | Path) -> dict[str, torch.Tensor]:
             raise DataError(f"{path}: not a readable safetensors file ({exc})") from exc
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as exc:
-        raise DataError(f"{path}: not a readable PyTorch weight file ({exc})") from exc
+    except pickle.UnpicklingError:
+        raise DataError(
+            f"{path}: not a readable PyTorch weight file (it holds Python objects other than "
+            "tensors and plain values; cnnlab does not load them, since that could run code)"
+        ) from None
+    except (RuntimeError, EOFError, ValueError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: not a readable PyTorch weight file ({reason})") from exc
     for key in WRAPPER_KEYS:
         if isinstance(loaded, dict) and isinstance(loaded.get(key), dict):
             loaded = loaded[key]
