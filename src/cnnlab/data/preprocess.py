@@ -39,6 +39,7 @@ from cnnlab.errors import ConfigError, RunError
 KINDS = ("none", "mean", "standardize", "pca", "zca")
 WHITENING = ("pca", "zca")
 DEFAULT_EPS = 0.01
+MIN_STD = 1e-6  # on the 0..1 scale: a channel this flat is constant
 MAX_WHITEN_FEATURES = 4096  # C*H*W; the covariance is a (D, D) matrix
 TENSORS_FILE = "preprocess.safetensors"
 View = Callable[[torch.Tensor, torch.Generator], torch.Tensor]  # the evaluation crop, if any
@@ -199,6 +200,8 @@ def fit_preprocess(spec: str, train: Dataset, view: View | None = None) -> Prepr
     matrices match the model's input size."""
     kind, eps = parse_preprocess(spec)
     mean, std = train.channel_stats()
+    # a channel that never varies (solid colours) has std 0: centre it, do not divide by 0
+    std = [value if value > MIN_STD else 1.0 for value in std]
     preprocess = Preprocess(kind, mean, std, eps)
     if kind in WHITENING:
         pixel_mean, covariance = pixel_covariance(train, view)

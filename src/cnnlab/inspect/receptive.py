@@ -34,7 +34,7 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from cnnlab.errors import ModelError
-from cnnlab.inspect.summary_forward import Call, Hooks, run_forward, tensors_in
+from cnnlab.models.forward import Call, Hooks, run_forward, tensors_in
 
 
 @dataclass(frozen=True)

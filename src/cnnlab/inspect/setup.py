@@ -21,6 +21,7 @@ from cnnlab import data, models
 from cnnlab.data.augment import eval_transform
 from cnnlab.data.preprocess import Preprocess, fit_preprocess
 from cnnlab.errors import ConfigError
+from cnnlab.train.checks import check_device
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.init import init_weights, set_dropout
 from cnnlab.train.resume import seed_everything
@@ -87,6 +88,7 @@ def build_model(config: TrainConfig, train: data.Dataset) -> nn.Module:
 def prepare(config: TrainConfig) -> Prepared:
     """A fresh model for ``config.model`` and the training split of ``config.data``."""
     models.get_model_info(config.model)  # an unknown name fails before any data is loaded
+    check_device(config)
     train = load_split(config, "train")
     preprocess = fit_preprocess(config.preprocess, train, eval_transform(config.augmentation))
     return Prepared(config, build_model(config, train), train, preprocess)

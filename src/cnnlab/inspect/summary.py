@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from cnnlab.inspect.summary_forward import Call, Hooks, run_forward
 from cnnlab.inspect.summary_macs import MacCounter
+from cnnlab.models.forward import Call, Hooks, run_forward
 
 BYTES_PER_VALUE = 4  # float32
 MB = 2**20

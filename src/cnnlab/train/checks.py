@@ -6,7 +6,8 @@ import torch
 from torch import nn
 
 from cnnlab import models
-from cnnlab.errors import ConfigError
+from cnnlab.errors import ConfigError, ModelError
+from cnnlab.models.forward import Hooks, run_forward
 from cnnlab.train.config import TrainConfig
 
 
@@ -16,6 +17,30 @@ def dropout_layers(model: nn.Module) -> list[str]:
         for name, module in model.named_modules()
         if isinstance(module, nn.modules.dropout._DropoutNd)
     ]
+
+
+def check_device(config: TrainConfig) -> None:
+    """A CUDA device asked for on a machine without one is refused before any work."""
+    if config.device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            f"device {config.device!r}: this machine has no CUDA device "
+            "(torch.cuda.is_available() is False); use --device cpu"
+        )
+
+
+def check_input_fits(config: TrainConfig, model: nn.Module, input_shape: tuple[int, ...]) -> None:
+    """The model runs on the training images' shape (one pass on the meta device, no
+    memory); otherwise a ModelError naming the failing layer and, where a larger image
+    would work, the smallest input that works."""
+    try:
+        run_forward(model, tuple(input_shape), Hooks())
+    except ModelError as exc:
+        where = f"after --augment {config.augment}" if config.augment else "as loaded"
+        size = "x".join(map(str, input_shape))
+        raise ModelError(
+            f"{config.model} cannot train on {config.data} images of {size} ({where}): {exc}. "
+            "Change --image-size, --pad or --augment, or choose another model"
+        ) from None
 
 
 def check_validation(config: TrainConfig) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -27,7 +28,12 @@ from cnnlab.errors import TrainingError
 from cnnlab.train import distributed
 from cnnlab.train.callbacks import BestAndEarlyStop, Callback
 from cnnlab.train.checkpoint import checkpoint_folders, save_checkpoint
-from cnnlab.train.checks import check_model_options, check_validation
+from cnnlab.train.checks import (
+    check_device,
+    check_input_fits,
+    check_model_options,
+    check_validation,
+)
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.ema import EMA
 from cnnlab.train.evaluate import EvalResult, evaluate
@@ -52,6 +58,7 @@ from cnnlab.train.splits import fit_sample, folder_files, load_split, stream_loa
 from cnnlab.train.tensorboard import TensorBoardLog
 from cnnlab.weights import freeze, hold_statistics, save_weights, weight_tensors
 
+MAX_WEIGHT = 1e8  # larger weights (or running statistics) mean training has diverged
 Batch = tuple[torch.Tensor, torch.Tensor, float]  # images, labels, weight of the mean loss
 
 
@@ -71,6 +78,7 @@ class Trainer:
         resuming: bool = False,
     ):
         self.config = config
+        check_device(config)
         check_validation(config)
         check_model_options(config)
         self.world = distributed.join(config.device, config.batch_size)
@@ -151,6 +159,10 @@ class Trainer:
             "in_channels": self.input_shape[0],
             **config.model_args,
         }
+        with torch.device("meta"):
+            check_input_fits(
+                config, models.create(config.model, **self.model_args), self.input_shape
+            )
         model = models.create(config.model, **self.model_args)
         init_weights(model, config.init)
         if config.pretrained and load_pretrained_weights:
@@ -336,12 +348,40 @@ class Trainer:
         if len(bad):
             step, value = self.pending[int(bad[0, 0])][0], losses[int(bad[0, 0])].item()
             lr = self.schedule.lr(step - 1, self.epoch)
+            cause = self.input_problem() or (
+                f"with learning rate {lr:g}: the learning rate may be too large, try a smaller --lr"
+            )
             raise TrainingError(
-                f"the loss became {value} at step {step} (epoch {self.epoch + 1}) with learning "
-                f"rate {lr:g}: the learning rate may be too large, try a smaller --lr. "
+                f"the loss became {value} at step {step} (epoch {self.epoch + 1}) {cause}. "
                 f"{self.resume_hint('The last good checkpoint is kept')}"
             )
         self.pending.clear()
+
+    def input_problem(self) -> str | None:
+        """Why the inputs, not the step size, could make the loss non-finite: batches that
+        are not finite after augmentation and preprocessing."""
+        for x, *_ in itertools.islice(iter(self.loaders["train"]), 2):
+            if not torch.isfinite(x).all():
+                return (
+                    "because the training batches are not finite after augmentation and "
+                    f"preprocessing ({self.config.augment or 'no augmentation'}, "
+                    f"{self.config.preprocess}): check those options and the images"
+                )
+        return None
+
+    def check_weights(self, tensors: dict[str, torch.Tensor]) -> None:
+        """Refuse to save weights that are not finite or have exploded (|w| > MAX_WEIGHT):
+        the last checkpoint saved stays the last good one."""
+        for name, tensor in tensors.items():
+            if not tensor.is_floating_point():
+                continue
+            largest = tensor.abs().max().item() if tensor.numel() else 0.0
+            if not math.isfinite(largest) or largest > MAX_WEIGHT:
+                raise TrainingError(
+                    f"the weights exploded by step {self.global_step} (epoch {self.epoch + 1}): "
+                    f"max |{name}| is {largest:.3g}; the learning rate may be too large, try "
+                    f"a smaller --lr. {self.resume_hint('The last good checkpoint is kept')}"
+                )
 
     def resume_hint(self, what: str) -> str:
         if not self.run.state_path("last").exists():
@@ -386,12 +426,14 @@ class Trainer:
             state["model"] = weight_tensors(self.model)
         meta = {**self.weights_meta(), "epoch": self.epoch, "step": self.global_step}
         tensors = weight_tensors(self.eval_model)
+        self.check_weights(tensors)
         save_checkpoint(
             self.run.checkpoints, tensors, meta, state, keep=self.config.keep_checkpoints
         )
 
     def save_best(self) -> None:
         if self.world.is_main:
+            self.check_weights(weight_tensors(self.eval_model))
             meta = {**self.weights_meta(), "epoch": self.epoch, "step": self.global_step}
             save_weights(self.eval_model, self.run.weights_path("best"), meta)
 
