@@ -25,13 +25,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.nn.dense import DenseBlock, Transition
 
 HUANG_2017 = "Huang, Liu, van der Maaten, Weinberger: Densely Connected Convolutional Networks"
 
 
-class DenseNet(nn.Module):
+class DenseNet(ClassifierContract):
+    head_layers = ("classifier",)
+    cam_layer = "features.norm5"  # the last map, (N, C, 7, 7) at 224; its ReLU is functional
+
     def __init__(
         self,
         *,
@@ -82,11 +86,14 @@ class DenseNet(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return F.relu(self.features(x))  # (N, C, 7, 7) at 224
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return x if pre_logits else self.classifier(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def new_head_layer(self, name: str, num_classes: int) -> nn.Module:
+        layer = super().new_head_layer(name, num_classes)
+        nn.init.zeros_(layer.bias)  # as _init_weights starts it
+        return layer
 
 
 # name: (growth rate, layers per block, stem channels, params at 1000 classes)

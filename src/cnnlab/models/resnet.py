@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.nn.residual import BasicBlock, Bottleneck, projection_shortcut
 from cnnlab.nn.stochastic_depth import linear_survival_probabilities
@@ -43,7 +44,10 @@ BLOCKS = {"basic": BasicBlock, "bottleneck": Bottleneck}
 STAGE_CHANNELS = (64, 128, 256, 512)
 
 
-class ResNet(nn.Module):
+class ResNet(ClassifierContract):
+    head_layers = ("fc",)
+    cam_layer = "layer4"  # (N, 512 * expansion, 7, 7) at 224
+
     def __init__(
         self,
         *,
@@ -110,11 +114,9 @@ class ResNet(nn.Module):
         x = self.layer3(x)
         return self.layer4(x)  # (N, 512 * expansion, 7, 7) at 224
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(torch.flatten(self.avgpool(x), 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = torch.flatten(self.avgpool(x), 1)
+        return x if pre_logits else self.fc(x)
 
 
 def init_resnet(model: nn.Module, zero_init_residual: bool = False) -> None:

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.models.resnet import HE_2015, init_resnet
 from cnnlab.nn.residual import BasicBlock, ZeroPadShortcut, projection_shortcut
@@ -35,7 +36,10 @@ HUANG_2016 = "Huang, Sun, Liu, Sedra, Weinberger: Deep Networks with Stochastic 
 SHORTCUTS = ("A", "B", "none")  # "none" is the plain network
 
 
-class CifarResNet(nn.Module):
+class CifarResNet(ClassifierContract):
+    head_layers = ("fc",)
+    cam_layer = "layer3"  # (N, 64, 8, 8)
+
     def __init__(
         self,
         *,
@@ -91,11 +95,9 @@ class CifarResNet(nn.Module):
         x = self.layer2(x)
         return self.layer3(x)  # (N, 64, 8, 8)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(torch.flatten(self.avgpool(x), 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = torch.flatten(self.avgpool(x), 1)
+        return x if pre_logits else self.fc(x)
 
 
 # depth: parameters at 10 classes, option A or plain (the closed form above)

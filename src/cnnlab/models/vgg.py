@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from cnnlab.models.contract import ClassifierContract, last_of
 from cnnlab.models.registry import register_model
 from cnnlab.nn.lrn import LocalResponseNorm
 
@@ -49,7 +50,9 @@ def make_layers(config: list, in_channels: int, batch_norm: bool) -> nn.Sequenti
     return nn.Sequential(*layers)
 
 
-class VGG(nn.Module):
+class VGG(ClassifierContract):
+    head_layers = ("classifier.6",)  # fc8
+
     def __init__(
         self,
         *,
@@ -61,6 +64,7 @@ class VGG(nn.Module):
     ):
         super().__init__()
         self.features = make_layers(VGG_CONFIGS[config], in_channels, batch_norm)
+        self.cam_layer = last_of(self.features, nn.ReLU, "features")  # conv5's, 14x14 at 224
         # torchvision's adaptive pool (the identity at 224x224) lets any input size reach
         # the classifier; the paper has none, and its layer tables list none.
         self.avgpool = nn.AdaptiveAvgPool2d((7, 7)) if adaptive_pool else None
@@ -77,13 +81,11 @@ class VGG(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)  # (N, 512, 7, 7) at 224x224
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         if self.avgpool is not None:
             x = self.avgpool(x)
-        return self.classifier(torch.flatten(x, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+        x = self.classifier[:-1](torch.flatten(x, 1))  # (N, 4096): fc7, after its dropout
+        return x if pre_logits else self.classifier[-1](x)
 
 
 SIMONYAN_2014 = (

@@ -26,12 +26,16 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.models.resnet import ZAGORUYKO_2016, init_resnet
 from cnnlab.nn.residual import PreActBasicBlock
 
 
-class WideResNet(nn.Module):
+class WideResNet(ClassifierContract):
+    head_layers = ("fc",)
+    cam_layer = "relu"  # the final BN-ReLU, (N, 64k, 8, 8)
+
     def __init__(
         self,
         *,
@@ -71,11 +75,9 @@ class WideResNet(nn.Module):
         x = self.layer3(x)
         return self.relu(self.bn(x))  # (N, 64k, 8, 8)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(torch.flatten(self.avgpool(x), 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = torch.flatten(self.avgpool(x), 1)
+        return x if pre_logits else self.fc(x)
 
 
 # name: (depth, widen factor, params at 10 classes)
