@@ -111,14 +111,14 @@ KRIZHEVSKY_2012 = (
 KRIZHEVSKY_2014 = "Krizhevsky: One weird trick for parallelizing convolutional neural networks"
 ZEILER_2013 = "Zeiler, Fergus: Visualizing and Understanding Convolutional Networks"
 
-# name, layout, adaptive pool, paper, year, input size, parameters with 1000 classes
-for _name, _variant, _pool, _paper, _year, _size, _params in (
-    ("alexnet", "alexnet", True, KRIZHEVSKY_2014, 2014, 224, 61_100_840),
-    ("alexnet_fixed", "alexnet", False, KRIZHEVSKY_2014, 2014, 224, 61_100_840),
-    ("alexnet2012", "alexnet2012", True, KRIZHEVSKY_2012, 2012, 227, 60_965_224),
-    ("zfnet", "zfnet", True, ZEILER_2013, 2013, 224, 107_627_624),
+# name, layout, adaptive pool, paper, year, input size, parameters and MACs with 1000 classes
+for _name, _variant, _pool, _paper, _year, _size, _params, _macs in (
+    ("alexnet", "alexnet", True, KRIZHEVSKY_2014, 2014, 224, 61_100_840, 714_188_480),
+    ("alexnet_fixed", "alexnet", False, KRIZHEVSKY_2014, 2014, 224, 61_100_840, 714_188_480),
+    ("alexnet2012", "alexnet2012", True, KRIZHEVSKY_2012, 2012, 227, 60_965_224, 724_406_816),
+    ("zfnet", "zfnet", True, ZEILER_2013, 2013, 224, 107_627_624, 2_476_704_896),
 ):
     register_model(
         _name, family="alexnet", paper=_paper, year=_year, input_shape=(3, _size, _size),
-        num_params=_params, builder=AlexNet, variant=_variant, adaptive_pool=_pool,
+        num_params=_params, macs=_macs, builder=AlexNet, variant=_variant, adaptive_pool=_pool,
     )  # fmt: skip

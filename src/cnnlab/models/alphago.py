@@ -94,5 +94,6 @@ register_model(
     year=2016,
     input_shape=(48, BOARD, BOARD),
     num_params=3_882_793,
+    macs=1_400_726_208,
     builder=AlphaGoPolicy,
 )

@@ -96,17 +96,17 @@ class DenseNet(ClassifierContract):
         return layer
 
 
-# name: (growth rate, layers per block, stem channels, params at 1000 classes)
+# name: (growth rate, layers per block, stem channels, params and MACs at 1000 classes)
 DENSENETS = {
-    "densenet121": (32, (6, 12, 24, 16), 64, 7_978_856),
-    "densenet161": (48, (6, 12, 36, 24), 96, 28_681_000),
-    "densenet169": (32, (6, 12, 32, 32), 64, 14_149_480),
-    "densenet201": (32, (6, 12, 48, 32), 64, 20_013_928),
+    "densenet121": (32, (6, 12, 24, 16), 64, 7_978_856, 2_834_161_664),
+    "densenet161": (48, (6, 12, 36, 24), 96, 28_681_000, 7_727_907_072),
+    "densenet169": (32, (6, 12, 32, 32), 64, 14_149_480, 3_359_843_328),
+    "densenet201": (32, (6, 12, 48, 32), 64, 20_013_928, 4_291_365_888),
 }
 
 
 def _register() -> None:
-    for name, (k, blocks, c0, params) in DENSENETS.items():
+    for name, (k, blocks, c0, params, macs) in DENSENETS.items():
         register_model(
             name,
             family="densenet",
@@ -114,6 +114,7 @@ def _register() -> None:
             year=2017,
             input_shape=(3, 224, 224),
             num_params=params,
+            macs=macs,
             builder=DenseNet,
             growth_rate=k,
             block_config=blocks,

@@ -136,11 +136,12 @@ class GoogLeNet(ClassifierContract):
 
 SZEGEDY_2014 = "Szegedy et al.: Going Deeper with Convolutions"
 
-for _name, _variant, _aux, _params in (
-    ("googlenet", "paper", False, 6_998_552),
-    ("googlenet_torchvision", "torchvision", True, 13_004_888),
+# name, variant, auxiliary classifiers, parameters and MACs (eval: no auxiliary heads)
+for _name, _variant, _aux, _params, _macs in (
+    ("googlenet", "paper", False, 6_998_552, 1_582_671_872),
+    ("googlenet_torchvision", "torchvision", True, 13_004_888, 1_498_376_192),
 ):
     register_model(
         _name, family="googlenet", paper=SZEGEDY_2014, year=2014, input_shape=(3, 224, 224),
-        num_params=_params, builder=GoogLeNet, variant=_variant, aux_logits=_aux,
+        num_params=_params, macs=_macs, builder=GoogLeNet, variant=_variant, aux_logits=_aux,
     )  # fmt: skip

@@ -60,6 +60,7 @@ register_model(
     year=1998,
     input_shape=(1, 32, 32),
     num_params=61_706,
+    macs=416_520,
     num_classes=10,
     builder=LeNet5,
 )
@@ -210,5 +211,6 @@ register_model(
     year=1998,
     input_shape=(1, 32, 32),
     num_params=60_000,
+    macs=415_680,
     builder=LeNet5_1998,
 )

@@ -100,12 +100,19 @@ class CifarResNet(ClassifierContract):
         return x if pre_logits else self.fc(x)
 
 
-# depth: parameters at 10 classes, option A or plain (the closed form above)
-CIFAR_RESNETS = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962}
+# depth: parameters at 10 classes, option A or plain (the closed form above), and MACs of
+# one 3x32x32 input (cnnlab.summary's count; option A's shortcuts and stochastic depth add none)
+CIFAR_RESNETS = {
+    20: (269_722, 40_551_040),
+    32: (464_154, 68_862_592),
+    44: (658_586, 97_174_144),
+    56: (853_018, 125_485_696),
+    110: (1_727_962, 252_887_680),
+}
 
 
 def _register() -> None:
-    for depth, params in CIFAR_RESNETS.items():
+    for depth, (params, macs) in CIFAR_RESNETS.items():
         for prefix, shortcut in (("resnet", "A"), ("plain", "none")):
             register_model(
                 f"{prefix}{depth}",
@@ -114,6 +121,7 @@ def _register() -> None:
                 year=2015,
                 input_shape=(3, 32, 32),
                 num_params=params,
+                macs=macs,
                 builder=CifarResNet,
                 depth=depth,
                 shortcut=shortcut,
@@ -124,7 +132,8 @@ def _register() -> None:
         paper=HUANG_2016,
         year=2016,
         input_shape=(3, 32, 32),
-        num_params=CIFAR_RESNETS[110],
+        num_params=CIFAR_RESNETS[110][0],
+        macs=CIFAR_RESNETS[110][1],
         builder=CifarResNet,
         depth=110,
         survival_prob_last=0.5,

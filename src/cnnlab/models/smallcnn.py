@@ -64,5 +64,6 @@ register_model(
     year=2015,
     input_shape=(1, 28, 28),
     num_params=140_458,
+    macs=21_903_104,
     builder=SmallCNN,
 )

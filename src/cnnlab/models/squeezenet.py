@@ -72,8 +72,10 @@ IANDOLA_2016 = (
     "and <0.5MB model size"
 )
 
-for _version, _params in (("1_0", 1_248_424), ("1_1", 1_235_496)):
+# version, parameters and MACs at 1000 classes
+for _version, _params, _macs in (("1_0", 1_248_424, 818_924_576), ("1_1", 1_235_496, 349_151_936)):
     register_model(
         f"squeezenet{_version}", family="squeezenet", paper=IANDOLA_2016, year=2016,
-        input_shape=(3, 224, 224), num_params=_params, builder=SqueezeNet, version=_version,
+        input_shape=(3, 224, 224), num_params=_params, macs=_macs, builder=SqueezeNet,
+        version=_version,
     )  # fmt: skip

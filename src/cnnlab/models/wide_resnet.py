@@ -80,16 +80,16 @@ class WideResNet(ClassifierContract):
         return x if pre_logits else self.fc(x)
 
 
-# name: (depth, widen factor, params at 10 classes)
+# name: (depth, widen factor, params and MACs at 10 classes)
 WIDE_RESNETS = {
-    "wrn16_8": (16, 8, 10_961_370),
-    "wrn28_10": (28, 10, 36_479_194),
-    "wrn40_4": (40, 4, 8_949_210),
+    "wrn16_8": (16, 8, 10_961_370, 1_548_145_664),
+    "wrn28_10": (28, 10, 36_479_194, 5_243_328_768),
+    "wrn40_4": (40, 4, 8_949_210, 1_298_582_016),
 }
 
 
 def _register() -> None:
-    for name, (depth, k, params) in WIDE_RESNETS.items():
+    for name, (depth, k, params, macs) in WIDE_RESNETS.items():
         register_model(
             name,
             family="wide_resnet",
@@ -97,6 +97,7 @@ def _register() -> None:
             year=2016,
             input_shape=(3, 32, 32),
             num_params=params,
+            macs=macs,
             builder=WideResNet,
             depth=depth,
             widen_factor=k,
