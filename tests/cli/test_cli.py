@@ -1,4 +1,5 @@
 import shutil
+from dataclasses import replace
 
 from conftest import run_cli
 
@@ -66,3 +67,18 @@ def test_eval_of_the_best_checkpoint(digits_run):
     result = run_cli("eval", str(digits_run), "--checkpoint", "best", "--split", "val")
     assert result.returncode == 0, result.stderr
     assert "val accuracy" in result.stdout
+
+
+def test_models_listing_prints_the_registered_macs_and_builds_no_model(monkeypatch, capsys):
+    from cnnlab.cli.models import models_command
+    from cnnlab.models import registry
+
+    def no_build(**_kwargs):
+        raise AssertionError("cnnlab models built a model")
+
+    rows = {name: replace(info, builder=no_build) for name, info in registry._REGISTRY.items()}
+    monkeypatch.setattr(registry, "_REGISTRY", rows)
+    monkeypatch.setenv("COLUMNS", "200")
+    models_command(family="lenet")
+    out = capsys.readouterr().out
+    assert "416.52K" in out and "415.68K" in out  # lenet5, lenet5_1998

@@ -50,5 +50,5 @@ def test_duplicate_registration_is_an_error():
     with pytest.raises(ValueError, match="registered twice"):
         models.register_model(
             "lenet5", family="x", paper="x", year=1, input_shape=(1, 1, 1), num_params=0,
-            builder=lambda: torch.nn.Identity(),
+            macs=0, builder=lambda: torch.nn.Identity(),
         )  # fmt: skip

@@ -1,7 +1,8 @@
-"""Every registered model: its parameter count is its registration's, and it runs.
+"""Every registered model: its parameter count and MACs are its registration's, and it runs.
 
 Parametrised over the whole registry, so every family's models are covered. Models
-over about 2 GMACs at their default input run their forward pass only in `slow`.
+over 2 GMACs at their default input (the registered count) run their forward pass only
+in `slow`.
 """
 
 from __future__ import annotations
@@ -10,42 +11,16 @@ import inspect
 
 import pytest
 import torch
-from torch import nn
 
+import cnnlab
 from cnnlab import models
 
 SLOW_MACS = 2e9
 
 
-def estimated_macs(name: str) -> float:
-    """Multiply-adds of convolutions and linear layers, counted on the meta device."""
-    info = models.get_model_info(name)
-    total = 0.0
-
-    def count(module: nn.Module, inputs, output) -> None:
-        nonlocal total
-        if isinstance(module, nn.Conv2d):
-            k = module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
-            total += output.numel() * k
-        elif isinstance(module, nn.Linear):
-            total += output.numel() * module.in_features
-
-    try:
-        with torch.device("meta"):
-            model = models.create(name).eval()
-            for module in model.modules():
-                module.register_forward_hook(count)
-            model(torch.empty(1, *info.input_shape))
-    except (RuntimeError, NotImplementedError):
-        return float("inf")  # cannot run on meta: treat as expensive
-    return total
-
-
 def _forward_params():
     return [
-        pytest.param(info.name, marks=pytest.mark.slow)
-        if estimated_macs(info.name) > SLOW_MACS
-        else info.name
+        pytest.param(info.name, marks=pytest.mark.slow) if info.macs > SLOW_MACS else info.name
         for info in models.list_models()
     ]
 
@@ -56,6 +31,14 @@ def test_parameter_count_equals_the_registration(name: str):
         model = models.create(name)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert trainable == models.get_model_info(name).num_params
+
+
+@pytest.mark.parametrize("name", [info.name for info in models.list_models()])
+def test_macs_equal_the_registration(name: str):
+    info = models.get_model_info(name)
+    with torch.device("meta"):
+        model = models.create(name)
+    assert cnnlab.summary(model, info.input_shape).total_macs == info.macs
 
 
 @pytest.mark.parametrize("name", _forward_params())

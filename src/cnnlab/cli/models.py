@@ -1,32 +1,19 @@
 """``cnnlab models``: the zoo, with paper, default input, parameter count and MACs.
 
-MACs (one multiply-add = 1, convolutions and linear layers; see
-:mod:`cnnlab.inspect.summary`) are counted at each model's default input by one pass
-on the meta device, which costs no arithmetic.
+Both numbers are the registry's (:class:`~cnnlab.models.ModelInfo`): MACs at the
+model's default input, one multiply-add = 1, as ``cnnlab.summary`` counts them (the
+tests recompute every row's). Listing builds no model.
 """
 
 from __future__ import annotations
 
-import torch
 import typer
 from rich.console import Console
 
 from cnnlab.cli.app import app
 from cnnlab.cli.tables import one_line_table
-from cnnlab.errors import CnnlabError
-from cnnlab.inspect import summary
-from cnnlab.inspect.summary_render import format_macs
-from cnnlab.models import ModelInfo, create, list_models
-
-
-def default_macs(info: ModelInfo) -> str:
-    """The model's MACs at its default input, or "n/a" if it cannot run on meta."""
-    try:
-        with torch.device("meta"):
-            model = create(info.name)
-        return format_macs(summary(model, info.input_shape).total_macs)
-    except (CnnlabError, RuntimeError, NotImplementedError):
-        return "n/a"
+from cnnlab.models import list_models
+from cnnlab.units import format_macs
 
 
 @app.command("models")
@@ -43,7 +30,7 @@ def models_command(
             str(info.year),
             "x".join(str(d) for d in info.input_shape),
             f"{info.num_params:,}",
-            default_macs(info),
+            format_macs(info.macs),
         )
         for info in list_models(family)
     ]

@@ -17,18 +17,12 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from cnnlab.units import format_macs
+
 if TYPE_CHECKING:
     from cnnlab.inspect.summary import LayerRow, ModelSummary
 
 FORMATS = ("table", "csv", "json")
-
-
-def format_macs(macs: int) -> str:
-    """``1.81G``, ``40.55M``, ``416.52K``: three significant decimals at most."""
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if macs >= scale:
-            return f"{macs / scale:.2f}{unit}"
-    return str(macs)
 
 
 def shape_text(row: LayerRow) -> str:

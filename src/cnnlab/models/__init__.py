@@ -14,6 +14,15 @@ from cnnlab.models import (  # noqa: F401  (each module registers its models)
     vgg,
     wide_resnet,
 )
+from cnnlab.models.contract import ClassifierContract, head_state_keys
 from cnnlab.models.registry import ModelInfo, create, get_model_info, list_models, register_model
 
-__all__ = ["ModelInfo", "create", "get_model_info", "list_models", "register_model"]
+__all__ = [
+    "ClassifierContract",
+    "ModelInfo",
+    "create",
+    "get_model_info",
+    "head_state_keys",
+    "list_models",
+    "register_model",
+]

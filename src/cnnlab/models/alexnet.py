@@ -24,6 +24,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from cnnlab.models.contract import ClassifierContract, last_of
 from cnnlab.models.registry import register_model
 from cnnlab.nn.lrn import LocalResponseNorm
 
@@ -69,7 +70,9 @@ def make_features(layout: tuple[tuple, ...], in_channels: int) -> tuple[nn.Seque
     return nn.Sequential(*layers), channels
 
 
-class AlexNet(nn.Module):
+class AlexNet(ClassifierContract):
+    head_layers = ("classifier.6",)  # fc8
+
     def __init__(
         self,
         *,
@@ -80,6 +83,7 @@ class AlexNet(nn.Module):
     ):
         super().__init__()
         self.features, channels = make_features(ALEXNET_LAYOUTS[variant], in_channels)
+        self.cam_layer = last_of(self.features, nn.ReLU, "features")  # conv5's, 13x13 at 224
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6)) if adaptive_pool else None
         self.classifier = nn.Sequential(
             nn.Dropout(0.5),
@@ -94,13 +98,11 @@ class AlexNet(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         if self.avgpool is not None:
             x = self.avgpool(x)
-        return self.classifier(torch.flatten(x, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+        x = self.classifier[:-1](torch.flatten(x, 1))  # (N, 4096): fc7
+        return x if pre_logits else self.classifier[-1](x)
 
 
 KRIZHEVSKY_2012 = (
@@ -109,14 +111,14 @@ KRIZHEVSKY_2012 = (
 KRIZHEVSKY_2014 = "Krizhevsky: One weird trick for parallelizing convolutional neural networks"
 ZEILER_2013 = "Zeiler, Fergus: Visualizing and Understanding Convolutional Networks"
 
-# name, layout, adaptive pool, paper, year, input size, parameters with 1000 classes
-for _name, _variant, _pool, _paper, _year, _size, _params in (
-    ("alexnet", "alexnet", True, KRIZHEVSKY_2014, 2014, 224, 61_100_840),
-    ("alexnet_fixed", "alexnet", False, KRIZHEVSKY_2014, 2014, 224, 61_100_840),
-    ("alexnet2012", "alexnet2012", True, KRIZHEVSKY_2012, 2012, 227, 60_965_224),
-    ("zfnet", "zfnet", True, ZEILER_2013, 2013, 224, 107_627_624),
+# name, layout, adaptive pool, paper, year, input size, parameters and MACs with 1000 classes
+for _name, _variant, _pool, _paper, _year, _size, _params, _macs in (
+    ("alexnet", "alexnet", True, KRIZHEVSKY_2014, 2014, 224, 61_100_840, 714_188_480),
+    ("alexnet_fixed", "alexnet", False, KRIZHEVSKY_2014, 2014, 224, 61_100_840, 714_188_480),
+    ("alexnet2012", "alexnet2012", True, KRIZHEVSKY_2012, 2012, 227, 60_965_224, 724_406_816),
+    ("zfnet", "zfnet", True, ZEILER_2013, 2013, 224, 107_627_624, 2_476_704_896),
 ):
     register_model(
         _name, family="alexnet", paper=_paper, year=_year, input_shape=(3, _size, _size),
-        num_params=_params, builder=AlexNet, variant=_variant, adaptive_pool=_pool,
+        num_params=_params, macs=_macs, builder=AlexNet, variant=_variant, adaptive_pool=_pool,
     )  # fmt: skip

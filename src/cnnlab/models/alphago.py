@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.models.contract import ClassifierContract, fresh_classifier, last_of
 from cnnlab.models.registry import register_model
 
 BOARD = 19
@@ -29,7 +30,20 @@ class PositionBias(nn.Module):
         return x + self.bias
 
 
-class AlphaGoPolicy(nn.Module):
+def check_board_classes(num_classes: int) -> None:
+    if num_classes != BOARD * BOARD:
+        raise ModelError(
+            f"alphago_policy scores the {BOARD * BOARD} board points, so num_classes "
+            f"must be {BOARD * BOARD}; got {num_classes}"
+        )
+
+
+class AlphaGoPolicy(ClassifierContract):
+    """``reset_classifier`` renews the final 1x1 filter and its position biases; the
+    classes are the board's points, so it takes ``num_classes=361`` only."""
+
+    head_layers = ("head.0", "head.1")  # the 1x1 filter and its 361 biases
+
     def __init__(
         self,
         *,
@@ -39,15 +53,12 @@ class AlphaGoPolicy(nn.Module):
         hidden_layers: int = 11,
     ):
         super().__init__()
-        if num_classes != BOARD * BOARD:
-            raise ModelError(
-                f"alphago_policy scores the {BOARD * BOARD} board points, so num_classes "
-                f"must be {BOARD * BOARD}; got {num_classes}"
-            )
+        check_board_classes(num_classes)
         layers: list[nn.Module] = [nn.Conv2d(in_channels, filters, 5, padding=2), nn.ReLU()]
         for _ in range(hidden_layers):
             layers += [nn.Conv2d(filters, filters, 3, padding=1), nn.ReLU()]
         self.features = nn.Sequential(*layers)  # (N, 192, 19, 19)
+        self.cam_layer = last_of(self.features, nn.ReLU, "features")
         self.head = nn.Sequential(
             nn.Conv2d(filters, 1, kernel_size=1, bias=False),  # (N, 1, 19, 19)
             PositionBias(BOARD, BOARD),
@@ -57,11 +68,19 @@ class AlphaGoPolicy(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(x)
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        return x if pre_logits else self.head(x)  # the code: the (N, 192, 19, 19) map
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def reset_classifier(self, num_classes: int) -> None:
+        check_board_classes(num_classes)
+        super().reset_classifier(num_classes)
+
+    def new_head_layer(self, name: str, num_classes: int) -> nn.Module:
+        old = self.get_submodule(name)
+        if isinstance(old, PositionBias):  # fresh biases start at zero, as built
+            bias = old.bias
+            return PositionBias(BOARD, BOARD).to(bias.device, bias.dtype).train(old.training)
+        return fresh_classifier(old, 1)  # one filter: a score per point
 
     def move_probabilities(self, x: torch.Tensor) -> torch.Tensor:
         """The paper's output: a probability for each of the 361 points, (N, 19, 19)."""
@@ -75,5 +94,6 @@ register_model(
     year=2016,
     input_shape=(48, BOARD, BOARD),
     num_params=3_882_793,
+    macs=1_400_726_208,
     builder=AlphaGoPolicy,
 )

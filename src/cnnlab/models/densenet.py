@@ -25,13 +25,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.nn.dense import DenseBlock, Transition
 
 HUANG_2017 = "Huang, Liu, van der Maaten, Weinberger: Densely Connected Convolutional Networks"
 
 
-class DenseNet(nn.Module):
+class DenseNet(ClassifierContract):
+    head_layers = ("classifier",)
+    cam_layer = "features.norm5"  # the last map, (N, C, 7, 7) at 224; its ReLU is functional
+
     def __init__(
         self,
         *,
@@ -82,24 +86,27 @@ class DenseNet(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return F.relu(self.features(x))  # (N, C, 7, 7) at 224
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return x if pre_logits else self.classifier(x)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def new_head_layer(self, name: str, num_classes: int) -> nn.Module:
+        layer = super().new_head_layer(name, num_classes)
+        nn.init.zeros_(layer.bias)  # as _init_weights starts it
+        return layer
 
 
-# name: (growth rate, layers per block, stem channels, params at 1000 classes)
+# name: (growth rate, layers per block, stem channels, params and MACs at 1000 classes)
 DENSENETS = {
-    "densenet121": (32, (6, 12, 24, 16), 64, 7_978_856),
-    "densenet161": (48, (6, 12, 36, 24), 96, 28_681_000),
-    "densenet169": (32, (6, 12, 32, 32), 64, 14_149_480),
-    "densenet201": (32, (6, 12, 48, 32), 64, 20_013_928),
+    "densenet121": (32, (6, 12, 24, 16), 64, 7_978_856, 2_834_161_664),
+    "densenet161": (48, (6, 12, 36, 24), 96, 28_681_000, 7_727_907_072),
+    "densenet169": (32, (6, 12, 32, 32), 64, 14_149_480, 3_359_843_328),
+    "densenet201": (32, (6, 12, 48, 32), 64, 20_013_928, 4_291_365_888),
 }
 
 
 def _register() -> None:
-    for name, (k, blocks, c0, params) in DENSENETS.items():
+    for name, (k, blocks, c0, params, macs) in DENSENETS.items():
         register_model(
             name,
             family="densenet",
@@ -107,6 +114,7 @@ def _register() -> None:
             year=2017,
             input_shape=(3, 224, 224),
             num_params=params,
+            macs=macs,
             builder=DenseNet,
             growth_rate=k,
             block_config=blocks,

@@ -30,6 +30,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.nn.inception import ConvBlock, Inception, InceptionAux
 from cnnlab.nn.lrn import LocalResponseNorm
@@ -73,7 +74,9 @@ class GoogLeNetOutputs(NamedTuple):
     aux_logits1: torch.Tensor | None
 
 
-class GoogLeNet(nn.Module):
+class GoogLeNet(ClassifierContract):
+    cam_layer = "inception5b"  # (N, 1024, 7, 7) at 224
+
     def __init__(
         self,
         *,
@@ -103,6 +106,7 @@ class GoogLeNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.dropout = nn.Dropout(cfg.dropout)
         self.fc = nn.Linear(1024, num_classes)
+        self.head_layers = ("fc", "aux1.fc2", "aux2.fc2") if aux_logits else ("fc",)
 
     def _trunk(self, x: torch.Tensor, with_aux: bool):
         x = self.lrn1(self.maxpool1(self.conv1(x)))  # (N, 64, 56, 56)
@@ -119,8 +123,9 @@ class GoogLeNet(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self._trunk(x, with_aux=False)[0]
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(self.dropout(torch.flatten(self.avgpool(x), 1)))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.dropout(torch.flatten(self.avgpool(x), 1))  # (N, 1024)
+        return x if pre_logits else self.fc(x)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | GoogLeNetOutputs:
         with_aux = self.training and self.aux_logits
@@ -131,11 +136,12 @@ class GoogLeNet(nn.Module):
 
 SZEGEDY_2014 = "Szegedy et al.: Going Deeper with Convolutions"
 
-for _name, _variant, _aux, _params in (
-    ("googlenet", "paper", False, 6_998_552),
-    ("googlenet_torchvision", "torchvision", True, 13_004_888),
+# name, variant, auxiliary classifiers, parameters and MACs (eval: no auxiliary heads)
+for _name, _variant, _aux, _params, _macs in (
+    ("googlenet", "paper", False, 6_998_552, 1_582_671_872),
+    ("googlenet_torchvision", "torchvision", True, 13_004_888, 1_498_376_192),
 ):
     register_model(
         _name, family="googlenet", paper=SZEGEDY_2014, year=2014, input_shape=(3, 224, 224),
-        num_params=_params, builder=GoogLeNet, variant=_variant, aux_logits=_aux,
+        num_params=_params, macs=_macs, builder=GoogLeNet, variant=_variant, aux_logits=_aux,
     )  # fmt: skip

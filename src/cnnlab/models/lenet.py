@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 
 LECUN_1998 = (
@@ -21,7 +22,10 @@ LECUN_1998 = (
 )
 
 
-class LeNet5(nn.Module):
+class LeNet5(ClassifierContract):
+    head_layers = ("classifier.3",)  # the output layer, after F6
+    cam_layer = "features.5"  # S4, (N, 16, 5, 5): C5 after it is 1x1
+
     def __init__(self, *, num_classes: int = 10, in_channels: int = 1):
         super().__init__()
         self.features = nn.Sequential(
@@ -44,11 +48,9 @@ class LeNet5(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.classifier[:-1](x)  # (N, 84): F6
+        return x if pre_logits else self.classifier[-1](x)
 
 
 register_model(
@@ -58,6 +60,7 @@ register_model(
     year=1998,
     input_shape=(1, 32, 32),
     num_params=61_706,
+    macs=416_520,
     num_classes=10,
     builder=LeNet5,
 )
@@ -138,13 +141,14 @@ class EuclideanRBF(nn.Module):
 
     def __init__(self, in_features: int, num_classes: int):
         super().__init__()
+        self.in_features, self.out_features = in_features, num_classes
         self.register_buffer("prototypes", rbf_prototypes(num_classes, in_features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return -(x[:, None, :] - self.prototypes).square().sum(dim=-1)
 
 
-class LeNet5_1998(nn.Module):  # noqa: N801  (the paper's year is part of the name)
+class LeNet5_1998(ClassifierContract):  # noqa: N801  (the paper's year is part of the name)
     """LeNet-5 exactly as the 1998 paper: 60,000 trainable parameters.
 
     C1 156, S2 12, C3 1,516 (Table I's partial connections), S4 32, C5 48,120,
@@ -152,7 +156,14 @@ class LeNet5_1998(nn.Module):  # noqa: N801  (the paper's year is part of the na
     +-2.4 / fan-in as the paper's Appendix says; Euclidean RBF outputs with
     fixed +1/-1 prototypes. ``forward`` returns the negative squared distances to the
     prototypes as logits, so the trainer's cross-entropy works unchanged.
+
+    ``reset_classifier(n)`` puts in a new RBF layer with the fixed prototypes of ``n``
+    classes (those a fresh build with ``num_classes=n`` has): it has no trainable
+    weights, so F6 and everything below it is all there is to train.
     """
+
+    head_layers = ("classifier.3",)  # the RBF output layer
+    cam_layer = "features.7"  # S4 squashed, (N, 16, 5, 5): C5 after it is 1x1
 
     def __init__(self, *, num_classes: int = 10, in_channels: int = 1):
         super().__init__()
@@ -179,14 +190,18 @@ class LeNet5_1998(nn.Module):  # noqa: N801  (the paper's year is part of the na
             nn.init.uniform_(layer.weight, -bound, bound)
             nn.init.zeros_(layer.bias)
 
+    def new_head_layer(self, name: str, num_classes: int) -> nn.Module:
+        rbf = self.get_submodule(name)
+        new = EuclideanRBF(rbf.in_features, num_classes)
+        new = new.to(rbf.prototypes.device, rbf.prototypes.dtype)
+        return new.train(rbf.training)
+
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.classifier[:-1](x)  # (N, 84): F6
+        return x if pre_logits else self.classifier[-1](x)
 
 
 register_model(
@@ -196,5 +211,6 @@ register_model(
     year=1998,
     input_shape=(1, 32, 32),
     num_params=60_000,
+    macs=415_680,
     builder=LeNet5_1998,
 )

@@ -1,7 +1,7 @@
 """The model registry: every architecture with the facts its paper gives.
 
-A registration is one row: name, family, paper, year, default input shape and the
-parameter count at the default ``num_classes``. Variants of a family are rows that
+A registration is one row: name, family, paper, year, default input shape, and the
+parameter count and MACs at the default arguments. Variants of a family are rows that
 bind different arguments to one builder, not separate builder functions.
 """
 
@@ -25,6 +25,9 @@ class ModelInfo:
     year: int
     input_shape: tuple[int, int, int]  # (C, H, W) the paper trains on
     num_params: int  # expected parameter count with the default arguments
+    # multiply-adds of one input of input_shape with the default arguments, as
+    # cnnlab.summary(model, input_shape).total_macs counts them (tests recompute it)
+    macs: int
     builder: Callable[..., nn.Module] = field(repr=False, compare=False)
     defaults: dict[str, Any] = field(default_factory=dict)  # arguments bound by this row
 
@@ -40,6 +43,7 @@ def register_model(
     year: int,
     input_shape: tuple[int, int, int],
     num_params: int,
+    macs: int,
     builder: Callable[..., nn.Module] | None = None,
     **defaults: Any,
 ):
@@ -53,7 +57,7 @@ def register_model(
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         _REGISTRY[name] = ModelInfo(
-            name, family, paper, year, tuple(input_shape), num_params, fn, dict(defaults)
+            name, family, paper, year, tuple(input_shape), num_params, macs, fn, dict(defaults)
         )
         return fn
 

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.nn.residual import BasicBlock, Bottleneck, projection_shortcut
 from cnnlab.nn.stochastic_depth import linear_survival_probabilities
@@ -43,7 +44,10 @@ BLOCKS = {"basic": BasicBlock, "bottleneck": Bottleneck}
 STAGE_CHANNELS = (64, 128, 256, 512)
 
 
-class ResNet(nn.Module):
+class ResNet(ClassifierContract):
+    head_layers = ("fc",)
+    cam_layer = "layer4"  # (N, 512 * expansion, 7, 7) at 224
+
     def __init__(
         self,
         *,
@@ -110,11 +114,9 @@ class ResNet(nn.Module):
         x = self.layer3(x)
         return self.layer4(x)  # (N, 512 * expansion, 7, 7) at 224
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(torch.flatten(self.avgpool(x), 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = torch.flatten(self.avgpool(x), 1)
+        return x if pre_logits else self.fc(x)
 
 
 def init_resnet(model: nn.Module, zero_init_residual: bool = False) -> None:
@@ -151,6 +153,18 @@ IMAGENET_RESNETS = {
     "wide_resnet50_2": ("bottleneck", (3, 4, 6, 3), 1, 128, ZAGORUYKO_2016, 2016, 68_883_240),
     "wide_resnet101_2": ("bottleneck", (3, 4, 23, 3), 1, 128, ZAGORUYKO_2016, 2016, 126_886_696),
 }
+# name: MACs of one 3x224x224 input at 1000 classes (cnnlab.summary's count)
+IMAGENET_RESNET_MACS = {
+    "resnet18": 1_814_073_344,
+    "resnet34": 3_663_761_408,
+    "resnet50": 4_089_184_256,
+    "resnet101": 7_801_405_440,
+    "resnet152": 11_513_626_624,
+    "resnext50_32x4d": 4_230_479_872,
+    "resnext101_32x8d": 16_414_015_488,
+    "wide_resnet50_2": 11_398_021_120,
+    "wide_resnet101_2": 22_753_050_624,
+}
 
 
 def _register() -> None:
@@ -162,6 +176,7 @@ def _register() -> None:
             year=year,
             input_shape=(3, 224, 224),
             num_params=params,
+            macs=IMAGENET_RESNET_MACS[name],
             builder=ResNet,
             block=block,
             layers=layers,

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.models.resnet import HE_2015, init_resnet
 from cnnlab.nn.residual import BasicBlock, ZeroPadShortcut, projection_shortcut
@@ -35,7 +36,10 @@ HUANG_2016 = "Huang, Sun, Liu, Sedra, Weinberger: Deep Networks with Stochastic 
 SHORTCUTS = ("A", "B", "none")  # "none" is the plain network
 
 
-class CifarResNet(nn.Module):
+class CifarResNet(ClassifierContract):
+    head_layers = ("fc",)
+    cam_layer = "layer3"  # (N, 64, 8, 8)
+
     def __init__(
         self,
         *,
@@ -91,19 +95,24 @@ class CifarResNet(nn.Module):
         x = self.layer2(x)
         return self.layer3(x)  # (N, 64, 8, 8)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(torch.flatten(self.avgpool(x), 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = torch.flatten(self.avgpool(x), 1)
+        return x if pre_logits else self.fc(x)
 
 
-# depth: parameters at 10 classes, option A or plain (the closed form above)
-CIFAR_RESNETS = {20: 269_722, 32: 464_154, 44: 658_586, 56: 853_018, 110: 1_727_962}
+# depth: parameters at 10 classes, option A or plain (the closed form above), and MACs of
+# one 3x32x32 input (cnnlab.summary's count; option A's shortcuts and stochastic depth add none)
+CIFAR_RESNETS = {
+    20: (269_722, 40_551_040),
+    32: (464_154, 68_862_592),
+    44: (658_586, 97_174_144),
+    56: (853_018, 125_485_696),
+    110: (1_727_962, 252_887_680),
+}
 
 
 def _register() -> None:
-    for depth, params in CIFAR_RESNETS.items():
+    for depth, (params, macs) in CIFAR_RESNETS.items():
         for prefix, shortcut in (("resnet", "A"), ("plain", "none")):
             register_model(
                 f"{prefix}{depth}",
@@ -112,6 +121,7 @@ def _register() -> None:
                 year=2015,
                 input_shape=(3, 32, 32),
                 num_params=params,
+                macs=macs,
                 builder=CifarResNet,
                 depth=depth,
                 shortcut=shortcut,
@@ -122,7 +132,8 @@ def _register() -> None:
         paper=HUANG_2016,
         year=2016,
         input_shape=(3, 32, 32),
-        num_params=CIFAR_RESNETS[110],
+        num_params=CIFAR_RESNETS[110][0],
+        macs=CIFAR_RESNETS[110][1],
         builder=CifarResNet,
         depth=110,
         survival_prob_last=0.5,

@@ -14,16 +14,16 @@ from cnnlab.models.resnet import ResNet
 
 HU_2017 = "Hu, Shen, Sun: Squeeze-and-Excitation Networks"
 
-# name: (layers, params at 1000 classes)
+# name: (layers, params and MACs at 1000 classes)
 SE_RESNETS = {
-    "se_resnet50": ((3, 4, 6, 3), 28_088_024),
-    "se_resnet101": ((3, 4, 23, 3), 49_326_872),
-    "se_resnet152": ((3, 8, 36, 3), 66_821_848),
+    "se_resnet50": ((3, 4, 6, 3), 28_088_024, 4_091_699_200),
+    "se_resnet101": ((3, 4, 23, 3), 49_326_872, 7_806_148_608),
+    "se_resnet152": ((3, 8, 36, 3), 66_821_848, 11_520_204_800),
 }
 
 
 def _register() -> None:
-    for name, (layers, params) in SE_RESNETS.items():
+    for name, (layers, params, macs) in SE_RESNETS.items():
         register_model(
             name,
             family="senet",
@@ -31,6 +31,7 @@ def _register() -> None:
             year=2017,
             input_shape=(3, 224, 224),
             num_params=params,
+            macs=macs,
             builder=ResNet,
             block="bottleneck",
             layers=layers,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 
 IOFFE_2015 = (
@@ -26,7 +27,10 @@ def conv_bn_relu(cin: int, cout: int) -> nn.Sequential:
     )
 
 
-class SmallCNN(nn.Module):
+class SmallCNN(ClassifierContract):
+    head_layers = ("classifier.3",)
+    cam_layer = "features.6"  # the last conv-BN-ReLU, (N, 128, 7, 7)
+
     def __init__(self, *, num_classes: int = 10, in_channels: int = 1, dropout: float = 0.2):
         super().__init__()
         self.features = nn.Sequential(
@@ -48,11 +52,9 @@ class SmallCNN(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(x)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.classifier[:-1](x)  # (N, 128): pooled, after dropout
+        return x if pre_logits else self.classifier[-1](x)
 
 
 register_model(
@@ -62,5 +64,6 @@ register_model(
     year=2015,
     input_shape=(1, 28, 28),
     num_params=140_458,
+    macs=21_903_104,
     builder=SmallCNN,
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.nn.fire import Fire
 
@@ -41,7 +42,13 @@ def make_features(version: str, in_channels: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-class SqueezeNet(nn.Module):
+class SqueezeNet(ClassifierContract):
+    """The classifier is a convolution (conv10) before the global pooling, so
+    ``forward_head(x, pre_logits=True)`` gives the (N, 512, H, W) map it reads."""
+
+    head_layers = ("classifier.1",)  # conv10
+    cam_layer = "features.12"  # the last fire module, (N, 512, 13, 13) at 224
+
     def __init__(self, *, version: str = "1_0", num_classes: int = 1000, in_channels: int = 3):
         super().__init__()
         self.features = make_features(version, in_channels)  # (N, 512, 13, 13) at 224x224
@@ -55,11 +62,9 @@ class SqueezeNet(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.flatten(self.classifier(x), 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = self.classifier[0](x)  # dropout
+        return x if pre_logits else torch.flatten(self.classifier[1:](x), 1)
 
 
 IANDOLA_2016 = (
@@ -67,8 +72,10 @@ IANDOLA_2016 = (
     "and <0.5MB model size"
 )
 
-for _version, _params in (("1_0", 1_248_424), ("1_1", 1_235_496)):
+# version, parameters and MACs at 1000 classes
+for _version, _params, _macs in (("1_0", 1_248_424, 818_924_576), ("1_1", 1_235_496, 349_151_936)):
     register_model(
         f"squeezenet{_version}", family="squeezenet", paper=IANDOLA_2016, year=2016,
-        input_shape=(3, 224, 224), num_params=_params, builder=SqueezeNet, version=_version,
+        input_shape=(3, 224, 224), num_params=_params, macs=_macs, builder=SqueezeNet,
+        version=_version,
     )  # fmt: skip

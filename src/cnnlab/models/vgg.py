@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from cnnlab.models.contract import ClassifierContract, last_of
 from cnnlab.models.registry import register_model
 from cnnlab.nn.lrn import LocalResponseNorm
 
@@ -49,7 +50,9 @@ def make_layers(config: list, in_channels: int, batch_norm: bool) -> nn.Sequenti
     return nn.Sequential(*layers)
 
 
-class VGG(nn.Module):
+class VGG(ClassifierContract):
+    head_layers = ("classifier.6",)  # fc8
+
     def __init__(
         self,
         *,
@@ -61,6 +64,7 @@ class VGG(nn.Module):
     ):
         super().__init__()
         self.features = make_layers(VGG_CONFIGS[config], in_channels, batch_norm)
+        self.cam_layer = last_of(self.features, nn.ReLU, "features")  # conv5's, 14x14 at 224
         # torchvision's adaptive pool (the identity at 224x224) lets any input size reach
         # the classifier; the paper has none, and its layer tables list none.
         self.avgpool = nn.AdaptiveAvgPool2d((7, 7)) if adaptive_pool else None
@@ -77,40 +81,40 @@ class VGG(nn.Module):
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.features(x)  # (N, 512, 7, 7) at 224x224
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
         if self.avgpool is not None:
             x = self.avgpool(x)
-        return self.classifier(torch.flatten(x, 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+        x = self.classifier[:-1](torch.flatten(x, 1))  # (N, 4096): fc7, after its dropout
+        return x if pre_logits else self.classifier[-1](x)
 
 
 SIMONYAN_2014 = (
     "Simonyan, Zisserman: Very Deep Convolutional Networks for Large-Scale Image Recognition"
 )
 
-# name, configuration, parameters with 1000 classes (without / with batch norm)
+# name, configuration, parameters with 1000 classes (without / with batch norm), MACs
+# (the same with batch norm, which cnnlab.summary does not count)
 VGG_ROWS = (
-    ("vgg11", "A", 132_863_336, 132_868_840),
-    ("vgg11_lrn", "A-LRN", 132_863_336, None),
-    ("vgg13", "B", 133_047_848, 133_053_736),
-    ("vgg16_c", "C", 133_638_952, 133_647_400),
-    ("vgg16", "D", 138_357_544, 138_365_992),
-    ("vgg19", "E", 143_667_240, 143_678_248),
+    ("vgg11", "A", 132_863_336, 132_868_840, 7_609_090_048),
+    ("vgg11_lrn", "A-LRN", 132_863_336, None, 7_609_090_048),
+    ("vgg13", "B", 133_047_848, 133_053_736, 11_308_466_176),
+    ("vgg16_c", "C", 133_638_952, 133_647_400, 11_770_888_192),
+    ("vgg16", "D", 138_357_544, 138_365_992, 15_470_264_320),
+    ("vgg19", "E", 143_667_240, 143_678_248, 19_632_062_464),
 )
 
-for _name, _config, _params, _bn_params in VGG_ROWS:
+for _name, _config, _params, _bn_params, _macs in VGG_ROWS:
     for _suffix, _bn, _count in (("", False, _params), ("_bn", True, _bn_params)):
         if _count is not None:
             register_model(
                 _name + _suffix, family="vgg", paper=SIMONYAN_2014, year=2014,
-                input_shape=(3, 224, 224), num_params=_count, builder=VGG,
+                input_shape=(3, 224, 224), num_params=_count, macs=_macs, builder=VGG,
                 config=_config, batch_norm=_bn,
             )  # fmt: skip
 
 # VGG-16 as the paper and the lecture's layer table (seeds/001) have it: no adaptive pool.
 register_model(
     "vgg16_fixed", family="vgg", paper=SIMONYAN_2014, year=2014, input_shape=(3, 224, 224),
-    num_params=138_357_544, builder=VGG, config="D", batch_norm=False, adaptive_pool=False,
+    num_params=138_357_544, macs=15_470_264_320, builder=VGG, config="D", batch_norm=False,
+    adaptive_pool=False,
 )  # fmt: skip

@@ -26,12 +26,16 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ModelError
+from cnnlab.models.contract import ClassifierContract
 from cnnlab.models.registry import register_model
 from cnnlab.models.resnet import ZAGORUYKO_2016, init_resnet
 from cnnlab.nn.residual import PreActBasicBlock
 
 
-class WideResNet(nn.Module):
+class WideResNet(ClassifierContract):
+    head_layers = ("fc",)
+    cam_layer = "relu"  # the final BN-ReLU, (N, 64k, 8, 8)
+
     def __init__(
         self,
         *,
@@ -71,23 +75,21 @@ class WideResNet(nn.Module):
         x = self.layer3(x)
         return self.relu(self.bn(x))  # (N, 64k, 8, 8)
 
-    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(torch.flatten(self.avgpool(x), 1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_head(self.forward_features(x))
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        x = torch.flatten(self.avgpool(x), 1)
+        return x if pre_logits else self.fc(x)
 
 
-# name: (depth, widen factor, params at 10 classes)
+# name: (depth, widen factor, params and MACs at 10 classes)
 WIDE_RESNETS = {
-    "wrn16_8": (16, 8, 10_961_370),
-    "wrn28_10": (28, 10, 36_479_194),
-    "wrn40_4": (40, 4, 8_949_210),
+    "wrn16_8": (16, 8, 10_961_370, 1_548_145_664),
+    "wrn28_10": (28, 10, 36_479_194, 5_243_328_768),
+    "wrn40_4": (40, 4, 8_949_210, 1_298_582_016),
 }
 
 
 def _register() -> None:
-    for name, (depth, k, params) in WIDE_RESNETS.items():
+    for name, (depth, k, params, macs) in WIDE_RESNETS.items():
         register_model(
             name,
             family="wide_resnet",
@@ -95,6 +97,7 @@ def _register() -> None:
             year=2016,
             input_shape=(3, 32, 32),
             num_params=params,
+            macs=macs,
             builder=WideResNet,
             depth=depth,
             widen_factor=k,
