@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ConfigError
-from cnnlab.train import TrainConfig
+from cnnlab.train import TrainConfig, fit
 from cnnlab.train.ema import EMA
 from cnnlab.train.init import init_weights, set_dropout
 from cnnlab.train.losses import build_loss, multiclass_hinge
@@ -138,3 +138,29 @@ def test_ema_decay_warms_up_so_the_initial_weights_are_forgotten():
     weights = [ema.decay_at(t) for t in range(400)]
     carried = torch.tensor(weights).prod().item()  # share of the initial weights left
     assert carried < 1e-3 < 0.999**400
+
+
+def test_googlenet_trains_with_its_auxiliary_losses_weighted_0_3(tmp_path):
+    """Szegedy et al. (2015) add each auxiliary classifier's loss with weight 0.3."""
+    import torch.nn.functional as F
+
+    from cnnlab import models
+    from cnnlab.train.losses import with_auxiliary
+
+    torch.manual_seed(0)
+    model = models.create("googlenet_torchvision", num_classes=10, in_channels=1).train()
+    x, y = torch.randn(4, 1, 64, 64), torch.tensor([0, 1, 2, 3])
+    outputs = model(x)
+    logits, loss, total = with_auxiliary(F.cross_entropy, outputs, y)
+    main, aux2, aux1 = outputs
+    assert torch.equal(logits, main)
+    expected = F.cross_entropy(main, y) + 0.3 * (
+        F.cross_entropy(aux2, y) + F.cross_entropy(aux1, y)
+    )
+    assert torch.allclose(total, expected) and torch.allclose(loss, F.cross_entropy(main, y))
+    config = TrainConfig(
+        model="googlenet_torchvision", data="digits", epochs=1, max_steps=2, batch_size=8,
+        tensorboard=False, out=str(tmp_path / "run"),
+    )  # fmt: skip
+    result = fit(config)
+    assert result.count == 360

@@ -135,3 +135,17 @@ def test_resume_needs_no_pretrained_file(digits_run, three_digit_folder, tmp_pat
     weights.unlink()
     result = resume(tmp_path / "ft", {"epochs": 2})
     assert result.count > 0
+
+
+def test_the_head_is_what_the_model_declares_auxiliary_classifiers_included(tmp_path):
+    """GoogLeNet's auxiliary classifiers are part of its head: a 1000-class file loads into a
+    10-class model with all three classifiers fresh (the last module with weights is not
+    enough to know that)."""
+    source = models.create("googlenet_torchvision", num_classes=1000)
+    torch.save(source.state_dict(), tmp_path / "googlenet.pt")
+    target = models.create("googlenet_torchvision", num_classes=10)
+    report = load_pretrained(target, tmp_path / "googlenet.pt")
+    assert sorted(report.fresh) == sorted(
+        f"{layer}.{kind}" for layer in ("fc", "aux1.fc2", "aux2.fc2") for kind in ("weight", "bias")
+    )
+    assert torch.equal(target.conv1.conv.weight, source.conv1.conv.weight)

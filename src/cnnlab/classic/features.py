@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from cnnlab.data import Dataset
-from cnnlab.errors import DataError, ModelError
+from cnnlab.errors import DataError
 from cnnlab.train.run import Run
 from cnnlab.viz.activations import capture, find_layer
 
@@ -43,24 +42,12 @@ def pixel_features(dataset: Dataset) -> Features:
     return Features(values, dataset.labels.numpy(), "pixels", dataset.name)
 
 
-def last_linear_layer(model: nn.Module) -> str:
-    """The name of the classifier's last fully connected layer, whose input is the
-    network's image code (AlexNet's fc7, LeNet-5's F6)."""
-    names = [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
-    if not names:
-        raise ModelError(
-            f"{type(model).__name__} has no fully connected layer; name the layer "
-            "whose output to use as features"
-        )
-    return names[-1]
-
-
 def run_features(run: Run, dataset: Dataset, layer: str | None = None) -> Features:
     """The activations of ``run``'s trained network for every image of ``dataset``.
 
-    ``layer``: a module name (its output, flattened); None: the input of the last fully
-    connected layer. Images of another size than the run's are resized; the channel
-    count must match.
+    ``layer``: a module name (its output, flattened); None: the model's image code, the
+    input of its classifier (``forward_head(pre_logits=True)``: LeNet-5's F6, AlexNet's
+    fc7). Images of another size than the run's are resized; the channel count must match.
     """
     channels, height, width = run.image_shape
     if dataset.image_shape[0] != channels:
@@ -69,11 +56,7 @@ def run_features(run: Run, dataset: Dataset, layer: str | None = None) -> Featur
             f"network of {run.path} was trained on {channels}-channel images"
         )
     model = run.model.eval()
-    if layer is None:
-        name = last_linear_layer(model)
-        module, take_input = find_layer(model, name), True
-    else:
-        name, module, take_input = layer, find_layer(model, layer), False
+    module = None if layer is None else find_layer(model, layer)
     rows = []
     for start in range(0, len(dataset), BATCH_SIZE):
         images = dataset.images[start : start + BATCH_SIZE]
@@ -83,9 +66,12 @@ def run_features(run: Run, dataset: Dataset, layer: str | None = None) -> Featur
             )
             images = images.round().clamp(0, 255).to(torch.uint8)
         batch = run.prepare(images)
-        rows.append(
-            capture(model, module, batch, what="input" if take_input else "output").flatten(1)
-        )
+        with torch.no_grad():
+            if module is None:
+                code = model.forward_head(model.forward_features(batch), pre_logits=True)
+            else:
+                code = capture(model, module, batch)
+        rows.append(code.flatten(1))
     values = torch.cat(rows).float().cpu().numpy()
-    where = f"input of {name}" if take_input else name
+    where = layer or f"input of {model.head_layers[0]}"
     return Features(values, dataset.labels.numpy(), f"{run.path}, {where}", dataset.name)

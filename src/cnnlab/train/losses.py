@@ -30,3 +30,26 @@ def build_loss(config: TrainConfig) -> Loss:
         return multiclass_hinge
     smoothing = config.label_smoothing
     return lambda logits, labels: F.cross_entropy(logits, labels, label_smoothing=smoothing)
+
+
+AUX_WEIGHT = 0.3  # GoogLeNet's auxiliary classifiers' share of the loss (Szegedy et al. 2015)
+
+
+def split_outputs(outputs: torch.Tensor | tuple) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """(logits, auxiliary logits): a model with auxiliary classifiers returns a tuple in
+    training mode (GoogLeNet's ``(logits, aux2, aux1)``); any other model, its logits."""
+    if isinstance(outputs, torch.Tensor):
+        return outputs, []
+    logits, *auxiliary = outputs
+    return logits, [aux for aux in auxiliary if aux is not None]
+
+
+def with_auxiliary(loss_fn: Loss, outputs: torch.Tensor | tuple, labels: torch.Tensor):
+    """(logits, the loss of the logits, the loss to minimise): the main loss plus
+    ``AUX_WEIGHT`` times each auxiliary classifier's."""
+    logits, auxiliary = split_outputs(outputs)
+    loss = loss_fn(logits, labels)
+    total = (
+        loss + AUX_WEIGHT * sum(loss_fn(aux, labels) for aux in auxiliary) if auxiliary else loss
+    )
+    return logits, loss, total

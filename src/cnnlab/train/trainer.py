@@ -38,7 +38,7 @@ from cnnlab.train.config import TrainConfig
 from cnnlab.train.ema import EMA
 from cnnlab.train.evaluate import EvalResult, evaluate
 from cnnlab.train.init import init_weights, set_dropout
-from cnnlab.train.losses import build_loss
+from cnnlab.train.losses import build_loss, with_auxiliary
 from cnnlab.train.metrics import RunningMetrics
 from cnnlab.train.optim import build_optimizer, l1_penalty, split_decay
 from cnnlab.train.pretrained import load_pretrained
@@ -264,9 +264,8 @@ class Trainer:
                 x = x.contiguous(memory_format=torch.channels_last)
             dtype = torch.bfloat16 if config.amp == "bf16" else torch.float16
             with torch.autocast(device_type, dtype=dtype, enabled=config.amp != "none"):
-                logits = self.forward_model(x)
-                loss = self.loss_fn(logits, y)
-            total = loss + config.l1 * l1_penalty(self.decayed) if config.l1 else loss
+                logits, loss, total = with_auxiliary(self.loss_fn, self.forward_model(x), y)
+            total = total + config.l1 * l1_penalty(self.decayed) if config.l1 else total
             scaled = total * (weight / len(group))
             (self.scaler.scale(scaled) if self.scaler else scaled).backward()
             self.train_metrics.update(loss, logits, y)

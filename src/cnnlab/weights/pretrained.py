@@ -20,6 +20,7 @@ from torch import nn
 
 from cnnlab.errors import DataError, ModelError
 from cnnlab.files import regular_file
+from cnnlab.models.contract import head_state_keys
 
 WRAPPER_KEYS = ("state_dict", "model_state_dict", "model")  # how training scripts nest weights
 PREFIXES = ("module.", "_orig_mod.")  # DistributedDataParallel and torch.compile add these
@@ -82,18 +83,6 @@ def strip_prefixes(name: str) -> str:
     return name
 
 
-def head_tensors(model: nn.Module) -> set[str]:
-    """The parameter names of the last module that owns parameters: the classifier."""
-    owners = [name for name, module in model.named_modules() if list(module.parameters(False))]
-    if not owners:
-        return set()
-    head = owners[-1]
-    return {
-        f"{head}.{name}" if head else name
-        for name, _ in model.get_submodule(head).named_parameters()
-    }
-
-
 def load_pretrained(
     model: nn.Module, source: str | Path, tensors: dict[str, torch.Tensor] | None = None
 ) -> TransferReport:
@@ -102,7 +91,7 @@ def load_pretrained(
     if tensors is None:
         tensors = read_state_dict(source)
     own = model.state_dict()
-    head = head_tensors(model)
+    head = head_state_keys(model)  # the model's declared classifier
     optional = {name for name in own if name.endswith("num_batches_tracked")}  # older files
     missing = [n for n in own if n not in tensors and n not in head | optional]
     unexpected = [n for n in tensors if n not in own]
