@@ -111,3 +111,9 @@ def fault_reason(exc: BaseException, path: str | os.PathLike) -> str:
 def write_fault(exc: BaseException, path: str | os.PathLike, kept: str) -> FaultError:
     """A FaultError saying that ``path`` could not be written, why, and what was kept."""
     return FaultError(f"cannot write {path}: {fault_reason(exc, path)}; {kept}")
+
+
+def shown(text: object) -> str:
+    """``text`` with control characters escaped as ``repr`` writes them, so a file named
+    ``x\nerror: y`` prints as one line and cannot pass for a message of its own."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))

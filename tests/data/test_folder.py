@@ -228,3 +228,33 @@ def test_every_image_mode_is_converted_to_rgb(tmp_path):
     assert images.shape == (10, 3, 10, 12)
     grey = np.array(Image.open(root / "a" / "grey.png"))
     assert any(torch.equal(img, torch.from_numpy(grey).expand(3, -1, -1)) for img in images)
+
+
+def test_a_postscript_file_posing_as_a_png_never_starts_ghostscript(tmp_path):
+    """Pillow opens EPS by running Ghostscript; cnnlab opens raster formats only."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import cli_env
+
+    bin_dir, marker = tmp_path / "bin", tmp_path / "ghostscript-ran"
+    bin_dir.mkdir()
+    (bin_dir / "gs").write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    (bin_dir / "gs").chmod(0o755)
+    root = tmp_path / "pics"
+    for name in ("a", "b"):
+        (root / name).mkdir(parents=True)
+        for i in range(4):
+            Image.new("L", (8, 8), 60 * i).save(root / name / f"{i}.png")
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\nshowpage\n%%EOF\n"
+    (root / "a" / "x.png").write_bytes(eps)
+    env = {**cli_env(), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    for policy in ("fail", "skip"):
+        code = f"from cnnlab import data; data.load('folder:{root}', on_bad_image='{policy}')"
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env
+        )
+        assert "x.png: expected an image file, found 62 bytes that are not PNG" in result.stderr
+        assert (result.returncode == 0) == (policy == "skip")
+    assert not marker.exists()

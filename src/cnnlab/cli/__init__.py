@@ -27,7 +27,7 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     viz_synthesis,
 )
 from cnnlab.cli.app import app
-from cnnlab.errors import CnnlabError
+from cnnlab.errors import CnnlabError, shown
 
 
 def main() -> None:
@@ -64,8 +64,7 @@ def main() -> None:
 def fail(message: str, status: int) -> None:
     """Print one line, escaping control characters so a file named ``x\nerror: y`` cannot
     forge a second line, and exit with ``status``."""
-    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
     Console(stderr=True, soft_wrap=True).print(
-        f"error: {line}", style="bold red", markup=False, highlight=False
+        f"error: {shown(message)}", style="bold red", markup=False, highlight=False
     )
     sys.exit(status)

@@ -166,7 +166,7 @@ def _report(folder: ClassFolder, bad: list[BadImage], on_bad_image: str) -> None
     total = len(folder.samples)
     if on_bad_image == "fail":
         message = bad_images_message(folder.root, bad, total, "found")
-        raise DataError(f"{message}\n(pass --on-bad-image skip to train without them)")
+        raise DataError(f"{message} (pass --on-bad-image skip to train without them)")
     Console(stderr=True, soft_wrap=True).print(
         bad_images_message(folder.root, bad, total, "skipped"), markup=False, highlight=False
     )

@@ -122,7 +122,7 @@ class ImageFolderLoader:
             if batch.bad and self.on_bad_image == "fail":
                 message = bad_images_message(self.where, batch.bad, len(self.files), "found")
                 raise DataError(
-                    f"{message}\n(pass --on-bad-image skip, or on_bad_image='skip', to leave "
+                    f"{message} (pass --on-bad-image skip, or on_bad_image='skip', to leave "
                     "them out)"
                 )
             if not len(batch.labels):
@@ -230,7 +230,7 @@ def _usable(folder: ClassFolder, on_bad_image: str) -> dict[Path, tuple[tuple[in
         action = "found" if on_bad_image == "fail" else "skipped"
         message = bad_images_message(folder.root, bad, len(folder.samples), action)
         if on_bad_image == "fail":
-            raise DataError(f"{message}\n(pass --on-bad-image skip to train without them)")
+            raise DataError(f"{message} (pass --on-bad-image skip to train without them)")
         Console(stderr=True, soft_wrap=True).print(message, markup=False, highlight=False)
     return {p: h for p, h in headers.items() if not isinstance(h, BadImage)}
 

@@ -18,9 +18,11 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from cnnlab.errors import DataError
+from cnnlab.errors import DataError, shown
 
 MAX_PIXELS = 64_000_000  # larger images are refused before decoding (decompression bombs)
+# Raster formats only: Pillow would hand EPS or PostScript to Ghostscript, another program.
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
 ON_BAD_IMAGE = ("fail", "skip")
 
 
@@ -30,18 +32,21 @@ class BadImage:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{shown(self.path)}: {self.reason}"
 
 
 def image_header(path: Path) -> tuple[tuple[int, int], str] | BadImage:
     """((height, width), mode) from the file's header, or why it is not a usable image."""
     try:
-        with Image.open(path) as handle:
+        with Image.open(path, formats=FORMATS) as handle:
             width, height = handle.size
             mode = handle.mode
     except UnidentifiedImageError:
         size = path.stat().st_size if path.exists() else 0
-        return BadImage(path, f"expected an image file, found {size:,} bytes Pillow cannot read")
+        return BadImage(
+            path,
+            f"expected an image file, found {size:,} bytes that are not {', '.join(FORMATS)}",
+        )
     except Image.DecompressionBombError as exc:
         return BadImage(path, f"expected an image of at most {MAX_PIXELS:,} pixels, found ({exc})")
     except Exception as exc:  # Pillow's format plugins raise many types on corrupt headers
@@ -61,7 +66,7 @@ def decode_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray | B
     if isinstance(header, BadImage):
         return header
     try:
-        with Image.open(path) as handle:
+        with Image.open(path, formats=FORMATS) as handle:
             handle.draft(mode, (size[1], size[0]))  # JPEG: decode at a reduced scale
             picture = handle.convert(mode)
     except Exception as exc:  # truncated or corrupt data; plugins raise many types
@@ -110,11 +115,18 @@ def default_workers(count: int) -> int:
     return 0 if count < 64 else min(4, os.cpu_count() or 1)
 
 
+LISTED = 20  # bad files named in a message; the rest are counted
+
+
 def bad_images_message(root: Path, bad: Sequence[BadImage], total: int, action: str) -> str:
-    """One line with the count, then every bad file with its reason."""
-    lines = [f"{root}: {action} {len(bad)} of {total:,} image files that cannot be used:"]
-    lines += [f"  {item}" for item in sorted(bad, key=lambda item: str(item.path))]
-    return "\n".join(lines)
+    """One line: the count, then each bad file (the first ``LISTED``) with its reason."""
+    items = sorted(bad, key=lambda item: str(item.path))
+    more = f"; and {len(items) - LISTED} more" if len(items) > LISTED else ""
+    listed = "; ".join(str(item) for item in items[:LISTED])
+    return (
+        f"{shown(root)}: {action} {len(bad)} of {total:,} image files that cannot be used: "
+        f"{listed}{more}"
+    )
 
 
 def read_image(path: str | Path, mode: str) -> torch.Tensor:
@@ -122,7 +134,7 @@ def read_image(path: str | Path, mode: str) -> torch.Tensor:
     missing, not an image, truncated or too large to decode safely."""
     path = Path(path)
     try:
-        with Image.open(path) as handle:
+        with Image.open(path, formats=FORMATS) as handle:
             width, height = handle.size
             if width * height > MAX_PIXELS:
                 raise DataError(
