@@ -245,8 +245,8 @@ def test_a_postscript_file_posing_as_a_png_never_starts_ghostscript(tmp_path):
     root = tmp_path / "pics"
     for name in ("a", "b"):
         (root / name).mkdir(parents=True)
-        for i in range(4):
-            Image.new("L", (8, 8), 60 * i).save(root / name / f"{i}.png")
+        for i in range(10):
+            Image.new("L", (8, 8), 20 * i).save(root / name / f"{i}.png")
     eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\nshowpage\n%%EOF\n"
     (root / "a" / "x.png").write_bytes(eps)
     env = {**cli_env(), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
