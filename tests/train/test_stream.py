@@ -130,3 +130,22 @@ def test_two_processes_streaming_match_one_process(tmp_path):
     )
     for name in one:
         torch.testing.assert_close(one[name], two[name], rtol=0, atol=1e-5)
+
+
+def test_a_streamed_run_opens_as_a_run_that_agrees_with_eval(tmp_path):
+    """Run.open reads a streamed run's splits from its files, as training split them."""
+    from cnnlab.train import Run, fit
+
+    root = make_folder(tmp_path / "pics", per_class=10)
+    config = TrainConfig(
+        model="lenet5", data=f"folder:{root}", stream=True, workers=0, pad=8, epochs=1,
+        batch_size=16, tensorboard=False, out=str(tmp_path / "run"),
+    )  # fmt: skip
+    result = fit(config)
+    run = Run.open(tmp_path / "run")
+    assert run.classes == ["c0", "c1", "c2"] and run.image_shape == (3, 32, 32)
+    test = run.dataset("test")
+    predicted = run.predict(test.images).argmax(1)
+    accuracy = (predicted == test.labels).double().mean().item()
+    assert accuracy == pytest.approx(result.accuracy, abs=1e-12)
+    assert evaluate_run(run).confusion == result.confusion

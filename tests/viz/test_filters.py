@@ -92,3 +92,14 @@ def test_plots_of_colour_and_deeper_filters_are_png_files(tmp_path):
     for path in (colour, deeper):
         with Image.open(path) as image:
             assert image.format == "PNG" and min(image.size) > 200
+
+
+def test_the_initial_filters_of_a_pretrained_run_are_the_pretrained_ones(digits_run, tmp_path):
+    """Replaying the seed would rebuild random filters; the saved ones are the loaded ones."""
+    config = TrainConfig(
+        model="lenet5", data="digits", epochs=1, max_steps=2, tensorboard=False,
+        pretrained=str(digits_run), out=str(tmp_path / "run"),
+    )  # fmt: skip
+    Trainer(config).fit()
+    initial = Run.open(tmp_path / "run").initial_model().features[0].weight
+    assert torch.equal(initial, Run.open(digits_run).model.features[0].weight)
