@@ -59,3 +59,9 @@ def test_what_needs_a_validation_split_is_refused_without_one(tmp_path, option):
     with pytest.raises(ConfigError, match="needs a validation split, found val_split 0"):
         fit(tiny(tmp_path / "run", val_split=0.0, **option))
     assert not (tmp_path / "run").exists()
+
+
+def test_an_image_size_that_would_not_fit_in_memory_is_refused_before_allocating(tmp_path):
+    with pytest.raises(ConfigError, match=r"would hold 1,293 images of 1x4096x4096, 20\.2 GiB"):
+        fit(tiny(tmp_path / "run", image_size=4096))
+    assert not (tmp_path / "run").exists()

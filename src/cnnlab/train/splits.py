@@ -13,9 +13,11 @@ from cnnlab import data
 from cnnlab.data.folder_loader import StreamSplits, stream_splits
 from cnnlab.data.loader import BatchTransform
 from cnnlab.data.preprocess import Preprocess
+from cnnlab.errors import ConfigError
 from cnnlab.train.config import TrainConfig
 
 FIT_SAMPLE = 4096  # training images a streamed run fits its preprocessing on
+MAX_SPLIT_BYTES = 8 << 30  # uint8 pixels one split may hold in memory, as for image folders
 
 
 def load_split(config: TrainConfig, split: str) -> data.Dataset:
@@ -31,11 +33,29 @@ def load_split(config: TrainConfig, split: str) -> data.Dataset:
         on_bad_image=config.on_bad_image,
         image_size=config.image_size or None,
     )
+    check_memory(config, ds, split)
     if config.image_size and ds.image_shape[1:] != (config.image_size, config.image_size):
         ds = data.Dataset(ds.name, resized(ds.images, config.image_size), ds.labels, ds.classes)
     if config.pad:
         ds = data.Dataset(ds.name, F.pad(ds.images, [config.pad] * 4), ds.labels, ds.classes)
     return ds
+
+
+def check_memory(config: TrainConfig, ds: data.Dataset, split: str) -> None:
+    """Refuse an image size or padding whose split would not fit in memory, before it is
+    allocated."""
+    channels, height, width = ds.image_shape
+    if config.image_size:
+        height = width = config.image_size
+    height, width = height + 2 * config.pad, width + 2 * config.pad
+    needed = len(ds) * channels * height * width
+    if needed > MAX_SPLIT_BYTES:
+        raise ConfigError(
+            f"image_size {config.image_size} and pad {config.pad}: the {split} split of "
+            f"{config.data!r} would hold {len(ds):,} images of {channels}x{height}x{width}, "
+            f"{needed / 2**30:.1f} GiB, more than the {MAX_SPLIT_BYTES / 2**30:.0f} GiB kept in "
+            "memory; choose a smaller size"
+        )
 
 
 def resized(images: torch.Tensor, size: int, chunk: int = 4096) -> torch.Tensor:
