@@ -215,3 +215,29 @@ def test_not_a_mat_file(tmp_path):
     path.write_bytes(b"this is not a MATLAB file" * 10)
     with pytest.raises(DataError, match=r"train_32x32.mat: not a readable MATLAB .mat file"):
         read_svhn_mat(path)
+
+
+def test_a_huge_cifar_member_is_refused_from_its_header_before_extracting(tmp_path):
+    class Zeros(io.RawIOBase):
+        def __init__(self, size):
+            self.left = size
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            n = min(len(buffer), self.left)
+            buffer[:n] = bytes(n)
+            self.left -= n
+            return n
+
+    size = 50_000 * (2 + 3072) + 3073  # one record more than the largest real file
+    archive = tmp_path / "cifar10" / "cifar-10-binary.tar.gz"
+    archive.parent.mkdir(parents=True)
+    with tarfile.open(archive, "w:gz", compresslevel=1) as tar:
+        info = tarfile.TarInfo("cifar-10-batches-bin/data_batch_1.bin")
+        info.size = size
+        tar.addfile(info, io.BufferedReader(Zeros(size)))
+    with pytest.raises(DataError, match=r"at most 153,700,000 bytes \(50,000 records\), found"):
+        data.load("cifar10", "train", data_dir=tmp_path)
+    assert not list((tmp_path / "cifar10").rglob("*.bin"))

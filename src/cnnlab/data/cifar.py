@@ -9,10 +9,11 @@ taken out of the downloaded ``.tar.gz`` on first use, by their exact member name
 from __future__ import annotations
 
 import functools
+import shutil
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import torch
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # the catalogue's rows name these builders
     from cnnlab.data.catalogue import Builder, CatalogueEntry
 
 PIXELS = 3 * 32 * 32
+MAX_MEMBER_BYTES = 50_000 * (2 + PIXELS)  # the largest file of either archive
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ def read_cifar_bin(
     return torch.from_numpy(images.copy()), torch.from_numpy(labels)
 
 
+def copy_stream(source: BinaryIO, path: Path) -> None:
+    """Copy in chunks: an archive member never sits in memory whole."""
+    with open(path, "wb") as out:
+        shutil.copyfileobj(source, out, 1 << 20)
+
+
 def cifar_file(entry: CatalogueEntry, root: Path, layout: CifarLayout, name: str) -> Path:
     """``root/<folder>/<archive folder>/name``, taken out of the archive on first use."""
     target = root / entry.folder / layout.folder / name
@@ -83,7 +91,12 @@ def cifar_file(entry: CatalogueEntry, root: Path, layout: CifarLayout, name: str
             source = tar.extractfile(info) if info.isfile() else None
             if source is None:
                 raise DataError(f"{archive}: expected {member} to be a file, found {info.type!r}")
-            atomic_write(target, lambda tmp: tmp.write_bytes(source.read()))
+            if info.size > MAX_MEMBER_BYTES:  # checked from the header, before extracting
+                raise DataError(
+                    f"{archive}: expected {member} to hold at most {MAX_MEMBER_BYTES:,} bytes "
+                    f"(50,000 records), found {info.size:,}"
+                )
+            atomic_write(target, lambda tmp: copy_stream(source, tmp))
     except KeyError:
         raise DataError(f"{archive}: expected a member {member}, found none") from None
     except (tarfile.TarError, EOFError, OSError) as exc:
