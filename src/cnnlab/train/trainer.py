@@ -24,7 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from cnnlab import data, models
 from cnnlab.data.augment import build_augment, eval_transform, training_size
 from cnnlab.data.preprocess import fit_preprocess
-from cnnlab.errors import TrainingError
+from cnnlab.errors import TrainingError, write_fault
 from cnnlab.train import distributed
 from cnnlab.train.callbacks import BestAndEarlyStop, Callback
 from cnnlab.train.checkpoint import checkpoint_folders, save_checkpoint
@@ -311,7 +311,10 @@ class Trainer:
         if self.world.is_main:
             self.run.append_metrics(row)
             if self.tensorboard:
-                self.tensorboard.log(row)
+                try:
+                    self.tensorboard.log(row)
+                except OSError as exc:
+                    raise write_fault(exc, self.run.path / "tb", self.resume_hint("kept")) from exc
         for callback in self.callbacks:
             callback.on_epoch_end(self, row)
         self.save_checkpoint()
@@ -464,7 +467,10 @@ class Trainer:
             save_weights(self.eval_model, self.run.weights_path("init"), meta)
         if self.config.tensorboard:
             purge = self.epoch if resumed else None
-            self.tensorboard = TensorBoardLog(self.run.path / "tb", purge_after=purge)
+            try:
+                self.tensorboard = TensorBoardLog(self.run.path / "tb", purge_after=purge)
+            except OSError as exc:
+                raise write_fault(exc, self.run.path / "tb", "nothing was trained") from exc
 
     def finish(self) -> EvalResult:
         metrics = evaluate(self.eval_model, self.loaders["test"], len(self.classes), self.loss_fn)
