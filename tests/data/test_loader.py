@@ -43,7 +43,11 @@ def test_the_trainer_augments_the_training_split_only(tmp_path):
     from cnnlab.train import TrainConfig, Trainer
 
     config = TrainConfig(
-        data="digits", augment="crop:pad=2:size=28,flip", preprocess="mean", out=str(tmp_path)
+        model="smallcnn_bn",
+        data="digits",
+        augment="crop:pad=2:size=28,flip",
+        preprocess="mean",
+        out=str(tmp_path),
     )
     trainer = Trainer(config)
     train, val = trainer.loaders["train"].loader, trainer.loaders["val"]

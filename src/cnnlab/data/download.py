@@ -29,7 +29,7 @@ from rich.progress import (
 
 from cnnlab.atomic import atomic_write
 from cnnlab.data.catalogue import CatalogueEntry, RemoteFile, catalogue_entry
-from cnnlab.errors import DataError
+from cnnlab.errors import DataError, FaultError, fault_reason
 
 CHUNK = 1 << 16
 TIMEOUT_S = 30.0  # seconds a mirror may stay silent before it counts as failed
@@ -81,8 +81,9 @@ def fetch(remote: RemoteFile, mirrors: tuple[str, ...], target: Path, console: C
         try:
             atomic_write(target, lambda tmp, url=url: _fetch_to(url, tmp, remote.md5, console))
             return target
-        except OSError as exc:  # the folder, not the mirror: no use trying another
-            raise DataError(f"{target}: cannot write the download ({exc.strerror or exc})") from exc
+        except FaultError as exc:  # the folder, not the mirror: no use trying another
+            reason = fault_reason(exc.__cause__ or exc, target)
+            raise DataError(f"{target}: cannot write the download ({reason})") from exc
         except MirrorFailed as exc:
             failures.append(f"{url}: {exc}")
             if position < len(mirrors):
