@@ -128,3 +128,21 @@ def test_a_cut_last_metrics_line_is_dropped_and_the_rest_is_read(run, tmp_path):
     metrics.write_text('{"epoch": 1, "tr\n' + whole)
     with pytest.raises(RunError, match=r"metrics.jsonl, line 1: expected a JSON object"):
         Run.open(run).metrics()
+
+
+@pytest.mark.parametrize(
+    "name", ["config.json", "preprocess.json", "metrics.jsonl", "checkpoints/last.safetensors"]
+)
+def test_run_files_linked_to_a_device_are_refused_in_one_line(run, name):
+    path = run / name
+    path.unlink()
+    path.symlink_to("/dev/zero")
+    refused = "expected a regular file, found a symbolic link|expected config.json"
+    with pytest.raises((RunError, CheckpointError), match=refused):
+        Run.open(run).metrics()
+
+
+def test_a_config_that_is_not_an_object_is_refused(run):
+    (run / "config.json").write_text("[1, 2]")
+    with pytest.raises(RunError, match=r"config.json: expected a JSON object of config fields"):
+        Run.open(run)

@@ -35,6 +35,7 @@ from safetensors.torch import load_file, save_file
 from cnnlab.atomic import atomic_write
 from cnnlab.data.dataset import Dataset
 from cnnlab.errors import ConfigError, RunError
+from cnnlab.files import read_text
 
 KINDS = ("none", "mean", "standardize", "pca", "zca")
 WHITENING = ("pca", "zca")
@@ -159,12 +160,14 @@ class Preprocess:
 def load_preprocess(folder: str | Path) -> Preprocess:
     """The preprocessing stored in a run folder."""
     path = Path(folder) / "preprocess.json"
+    if not path.exists() and not path.is_symlink():
+        raise RunError(f"run folder {folder} has no preprocess.json")
     try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunError(f"run folder {folder} has no preprocess.json") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        values = json.loads(read_text(path, 1 << 20))
+    except json.JSONDecodeError as exc:
         raise RunError(f"{path} cannot be read as JSON: {exc}") from exc
+    if not isinstance(values, dict):
+        raise RunError(f"{path}: expected a JSON object with kind, mean and std")
     return Preprocess.from_dict(values, folder)
 
 

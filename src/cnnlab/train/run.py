@@ -241,7 +241,7 @@ def checkpoint_file(folder: RunFolder, which: str) -> Path:
     """The weights file ``which`` names in ``folder``."""
     if which in NAMED_CHECKPOINTS:
         path = folder.weights_path(which)
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             raise RunError(f"run folder {folder.path} has no {which} checkpoint: expected {path}")
         return path
     path = Path(which)

@@ -24,7 +24,10 @@ from typing import Any
 
 from cnnlab.atomic import atomic_write_text
 from cnnlab.errors import RunError, write_fault
+from cnnlab.files import read_text
 from cnnlab.train.config import TrainConfig
+
+TEXT_LIMIT = 256 << 20  # bytes: the largest config, metrics or results file read
 
 
 class RunFolder:
@@ -60,7 +63,10 @@ class RunFolder:
         return self.checkpoints / f"{which}.state.pt"
 
     def config(self) -> TrainConfig:
-        return TrainConfig.from_dict(self.read_json(self.config_path))
+        values = self.read_json(self.config_path)
+        if not isinstance(values, dict):
+            raise RunError(f"{self.config_path}: expected a JSON object of config fields")
+        return TrainConfig.from_dict(values, source=str(self.config_path))
 
     def write_config(self, config: TrainConfig) -> None:
         atomic_write_text(self.config_path, config.to_json())
@@ -69,13 +75,11 @@ class RunFolder:
         atomic_write_text(path, json.dumps(value, indent=2, sort_keys=True))
 
     def read_text(self, path: Path) -> str:
-        """A run file's text; a RunError naming it if it is missing or unreadable."""
-        try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise RunError(f"run folder {self.path} has no {path.name}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RunError(f"{path} cannot be read: {exc}") from exc
+        """A run file's text, from a regular file of bounded size; a RunError naming it if
+        it is missing, a link or device, too large or unreadable."""
+        if not path.exists() and not path.is_symlink():
+            raise RunError(f"run folder {self.path} has no {path.name}")
+        return read_text(path, TEXT_LIMIT)
 
     def read_json(self, path: Path) -> Any:
         try:
@@ -127,7 +131,7 @@ class RunFolder:
     def metrics(self) -> list[dict[str, Any]]:
         """The epochs' rows. A last line cut short (a kill during ``append_metrics``) is
         dropped; damage anywhere else is a RunError naming the line."""
-        if not self.metrics_path.is_file():
+        if not self.metrics_path.exists() and not self.metrics_path.is_symlink():
             return []
         lines = [line for line in self.read_text(self.metrics_path).splitlines() if line.strip()]
         rows = []
@@ -148,7 +152,7 @@ class RunFolder:
 
     def results(self) -> dict[str, Any] | None:
         """The final test evaluation, or None if training has not finished."""
-        if not self.results_path.is_file():
+        if not self.results_path.exists() and not self.results_path.is_symlink():
             return None
         results = self.read_json(self.results_path)
         if not isinstance(results, dict):

@@ -19,8 +19,10 @@ from torch import nn
 
 from cnnlab.atomic import atomic_write
 from cnnlab.errors import CheckpointError, FaultError, fault_reason
+from cnnlab.files import regular_file
 
 META_KEY = "cnnlab"
+MAX_WEIGHTS_BYTES = 64 << 30  # a larger weights file is refused before it is read
 
 
 def weight_tensors(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -59,8 +61,9 @@ def read_weights(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """The tensors and cnnlab metadata of a weights file, or a CheckpointError naming it.
 
     The metadata is ``{}`` for a file written by another tool."""
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise CheckpointError(f"checkpoint {path} does not exist")
+    regular_file(path, MAX_WEIGHTS_BYTES, CheckpointError)  # no links, devices or FIFOs
     try:
         tensors = load_file(str(path))
         with safe_open(str(path), framework="pt") as handle:
