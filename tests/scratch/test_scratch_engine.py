@@ -96,7 +96,7 @@ def test_losses_and_their_gradients_equal_autograd():
 
 
 def test_multiclass_svm_loss_of_the_lecture():
-    """seeds/004: cat/car/frog scores of three images give losses 2.9, 0 and 12.9."""
+    """The lecture's example: cat/car/frog scores of three images give losses 2.9, 0 and 12.9."""
     scores = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])  # rows: images
     value, _ = multiclass_hinge(scores, np.array([0, 1, 2]))  # a cat, a car, a frog
     assert value == pytest.approx((2.9 + 0.0 + 12.9) / 3)

@@ -1,6 +1,7 @@
 """Cross-validate a classic classifier on training features, refit the best, test it.
 
-"Use cross-validation for your parameters" (seeds/003): every combination of the grid is
+"Use cross-validation for your parameters" (the standard advice of the CS231n course notes): every
+combination of the grid is
 scored on ``folds`` stratified folds of the training features; the best mean accuracy is
 refitted on all of them and measured once on the test features.
 """

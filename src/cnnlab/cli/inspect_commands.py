@@ -230,7 +230,8 @@ def init_table_command(
     seed: int = SEED,
     plot: Path = typer.Option(Path("init_table.png"), help="Histogram PNG."),
 ) -> None:
-    """The initialisation slides of seeds/004: activation mean and std per layer of a deep
+    """The initialisation experiment (Glorot and Bengio, 2010; He et al., 2015): activation mean
+    and std per layer of a deep
     tanh/ReLU net for small random N(0, 0.01), Xavier and He weights."""
     if min(depth, width, examples) < 1 or examples < 2:
         raise ConfigError("depth and width must be at least 1 and examples at least 2")

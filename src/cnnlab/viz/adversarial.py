@@ -1,4 +1,5 @@
-"""Breaking a network (seeds/004): adversarial examples and fooling images.
+"""Breaking a network (Szegedy et al., 2014; Goodfellow et al., 2015; Nguyen et al., 2015):
+adversarial examples and fooling images.
 
 An adversarial example is a correctly classified image plus a perturbation too small to
 see that changes the prediction (Szegedy et al., 2014); the fast gradient sign method

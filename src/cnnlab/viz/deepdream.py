@@ -1,4 +1,4 @@
-"""DeepDream (Mordvintsev, Olah and Tyka, 2015), as seeds/001 describes it: start from an
+"""DeepDream (Mordvintsev, Olah and Tyka, 2015), as its authors describe it: start from an
 image, offset it by a random jitter, enhance a layer's activation at several scales
 (octaves), zoom in, and repeat on the image produced.
 """

@@ -107,7 +107,7 @@ def max_response(
     step_size: float = 0.01,
     normalise_gradient: bool = True,
 ) -> torch.Tensor:
-    """The maximum-response image of unit d of layer l (seeds/001):
+    """The maximum-response image of unit d of layer l (Erhan et al., 2009):
 
     L_{l,d}(x) = ||h_{l,d}(x)||_2^2,  x_0 ~ U[0,1]^(C x H x W) (``start``, see :func:`noise`),
     x_{t+1} = x_t + gamma * grad_x L_{l,d}(x_t).
