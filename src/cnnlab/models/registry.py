@@ -73,6 +73,9 @@ def get_model_info(name: str) -> ModelInfo:
 
 def list_models(family: str | None = None) -> list[ModelInfo]:
     rows = _REGISTRY.values()
+    families = {info.family for info in rows}
+    if family is not None and family not in families:
+        raise UnknownNameError("model family", family, families)
     return [info for info in rows if family is None or info.family == family]
 
 

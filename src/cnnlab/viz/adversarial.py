@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnlab.errors import ConfigError
+from cnnlab.fields import Real
 from cnnlab.viz.attribution import resolve_target
 from cnnlab.viz.probes import frozen
 
@@ -41,8 +42,7 @@ def fgsm(
 
     ``epsilon`` is the largest change of any pixel, in pixel units (2/255 is invisible).
     """
-    if epsilon < 0:
-        raise ConfigError(f"epsilon must be at least 0, got {epsilon}")
+    epsilon = Real(0, 1)("epsilon", epsilon)
     return (images + epsilon * gradient_sign(model, images, labels)).clamp(0, 1).detach()
 
 

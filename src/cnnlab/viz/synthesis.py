@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnlab.errors import ConfigError, ModelError
+from cnnlab.fields import Real
 from cnnlab.viz.attribution import class_scores
 from cnnlab.viz.probes import activation, find_layer, frozen
 
@@ -117,6 +118,7 @@ def max_response(
     the update is the formula as written. Returns the (N, C, H, W) image after ``steps``.
     """
     _check_positive(steps=steps)
+    step_size = Real(0, low_open=True)("step_size", step_size)
     x = start.detach().clone()
     with frozen(model):
         for _ in range(steps):
