@@ -61,7 +61,8 @@ BAD = {
     "classic: zero folds": ["classic", "knn", "--data", "digits", "--folds", "0"],
     "classic: bad grid": ["classic", "knn", "--data", "digits", "--grid", "k=zero"],
     "data show: zero count": ["data", "show", "digits", "--count", "0", "--out", "{tmp}/x.png"],
-    "data show: huge copies": ["data", "show", "digits", "--copies", "100000", "--out", "{tmp}/x.png"],
+    "data show: huge copies": ["data", "show", "digits", "--copies", "100000",
+                               "--out", "{tmp}/x.png"],  # fmt: skip
     "viz saliency: index past the split": ["viz", "saliency", RUN, "--index", "100000"],
     "viz saliency: negative index": ["viz", "saliency", RUN, "--index", "-1"],
     "viz saliency: target past the classes": ["viz", "saliency", RUN, "--target", "10"],
@@ -114,8 +115,8 @@ def places(digits_run: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     (tmp / "no-config").mkdir()
     (tmp / "no-config" / "notes.txt").write_text("not a run")
     (tmp / "text.png").write_text("this is not an image\n")
-    return {"run": str(digits_run), "no_config": str(tmp / "no-config"),
-            "missing": str(tmp / "missing"), "text": str(tmp / "text.png"), "tmp": str(tmp)}  # fmt: skip
+    return {"run": str(digits_run), "no_config": str(tmp / "no-config"), "tmp": str(tmp),
+            "missing": str(tmp / "missing"), "text": str(tmp / "text.png")}  # fmt: skip
 
 
 def fill(arg: str, places: dict[str, str]) -> str:
