@@ -61,8 +61,15 @@ BAD = {
     "classic: zero folds": ["classic", "knn", "--data", "digits", "--folds", "0"],
     "classic: bad grid": ["classic", "knn", "--data", "digits", "--grid", "k=zero"],
     "data show: zero count": ["data", "show", "digits", "--count", "0", "--out", "{tmp}/x.png"],
-    "data show: huge copies": ["data", "show", "digits", "--copies", "100000",
-                               "--out", "{tmp}/x.png"],  # fmt: skip
+    "data show: huge copies": [
+        "data",
+        "show",
+        "digits",
+        "--copies",
+        "100000",
+        "--out",
+        "{tmp}/x.png",
+    ],  # fmt: skip
     "viz saliency: index past the split": ["viz", "saliency", RUN, "--index", "100000"],
     "viz saliency: negative index": ["viz", "saliency", RUN, "--index", "-1"],
     "viz saliency: target past the classes": ["viz", "saliency", RUN, "--target", "10"],
@@ -71,20 +78,43 @@ BAD = {
     "viz occlusion: window over the image": ["viz", "occlusion", RUN, "--size", "1000"],
     "viz occlusion: zero stride": ["viz", "occlusion", RUN, "--stride", "0"],
     "viz mistakes: zero count": ["viz", "mistakes", RUN, "--count", "0"],
-    "viz top-patches: unit past the layer": ["viz", "top-patches", RUN, "--layer", "features.0",
-                                             "--unit", "999"],  # fmt: skip
+    "viz top-patches: unit past the layer": [
+        "viz",
+        "top-patches",
+        RUN,
+        "--layer",
+        "features.0",
+        "--unit",
+        "999",
+    ],  # fmt: skip
     "viz class-model: target past the classes": ["viz", "class-model", RUN, "--target", "99"],
     "viz class-model: zero steps": ["viz", "class-model", RUN, "--target", "1", "--steps", "0"],
     "viz adversarial: epsilon nan": ["viz", "adversarial", RUN, "--epsilon", "nan"],
     "viz adversarial: epsilon over 1": ["viz", "adversarial", RUN, "--epsilon", "2"],
     "viz fooling: confidence 1.5": ["viz", "fooling", RUN, "--target", "1", "--confidence", "1.5"],
     "viz deepdream: step size nan": ["viz", "deepdream", RUN, "--step-size", "nan"],
-    "viz max-response: step size inf": ["viz", "max-response", RUN, "--layer", "features.0",
-                                        "--step-size", "inf"],  # fmt: skip
+    "viz max-response: step size inf": [
+        "viz",
+        "max-response",
+        RUN,
+        "--layer",
+        "features.0",
+        "--step-size",
+        "inf",
+    ],  # fmt: skip
     "viz deepdream: zero octaves": ["viz", "deepdream", RUN, "--octaves", "0"],
     "inspect gradcheck: zero samples": ["inspect", "gradcheck", "lenet5", "--samples", "0"],
-    "inspect lr-find: end below start": ["inspect", "lr-find", "lenet5", "--data", "digits",
-                                         "--start-lr", "1", "--end-lr", "0.1"],  # fmt: skip
+    "inspect lr-find: end below start": [
+        "inspect",
+        "lr-find",
+        "lenet5",
+        "--data",
+        "digits",
+        "--start-lr",
+        "1",
+        "--end-lr",
+        "0.1",
+    ],  # fmt: skip
     "inspect init-table: zero depth": ["inspect", "init-table", "--depth", "0"],
     # missing files and folders that are not runs
     "eval: a folder without config.json": ["eval", NO_CONFIG],
@@ -101,10 +131,22 @@ BAD = {
     "train: a folder dataset that is missing": ["train", "lenet5", "--data", f"folder:{MISSING}"],
     # wrong shapes
     "summary: channels the model does not take": ["summary", "lenet5", "--input", "3x32x32x3"],
-    "train: model args of the wrong type": ["train", "lenet5", "--data", "digits",
-                                            "--model-args", "[1]"],  # fmt: skip
-    "train: model args with an unknown name": ["train", "lenet5", "--data", "digits",
-                                               "--model-args", '{"width": 2}'],  # fmt: skip
+    "train: model args of the wrong type": [
+        "train",
+        "lenet5",
+        "--data",
+        "digits",
+        "--model-args",
+        "[1]",
+    ],  # fmt: skip
+    "train: model args with an unknown name": [
+        "train",
+        "lenet5",
+        "--data",
+        "digits",
+        "--model-args",
+        '{"width": 2}',
+    ],  # fmt: skip
     "inspect gradcheck: garbled input": ["inspect", "gradcheck", "lenet5", "--input", "1x"],
 }
 
