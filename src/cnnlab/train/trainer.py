@@ -156,7 +156,7 @@ class Trainer:
         config = self.config
         self.model_args = {
             "num_classes": len(self.classes),
-            "in_channels": self.input_shape[0],
+            **models.input_args(config.model, self.input_shape),
             **config.model_args,
         }
         with torch.device("meta"):
