@@ -72,3 +72,13 @@ def test_a_network_the_images_do_not_fit_is_refused_before_training(tmp_path):
 def test_model_and_arch_together_are_refused():
     result = run_cli("summary", "lenet5", "--arch", LENET5)
     assert result.returncode == 2 and "not both" in result.stderr
+
+
+def test_dropout_on_a_spec_without_dropout_is_refused_for_the_images_size(tmp_path):
+    """The spec fits 28x28 images but not the 32x32 default: the check uses the images."""
+    result = run_cli(
+        "train", "--arch", "conv4-6:s=3,fc", "--data", "digits", "--image-size", "28",
+        "--dropout", "0.3", "--out", str(tmp_path / "run"),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "dropout 0.3 would change nothing: arch has no dropout layer" in result.stderr

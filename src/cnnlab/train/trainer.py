@@ -164,6 +164,7 @@ class Trainer:
                 config, models.create(config.model, **self.model_args), self.input_shape
             )
         model = models.create(config.model, **self.model_args)
+        check_model_options(config, model)
         init_weights(model, config.init)
         if config.pretrained and load_pretrained_weights:
             report = load_pretrained(model, config.pretrained)
