@@ -67,8 +67,8 @@ class ArchNet(ClassifierContract):
 register_model(
     ARCH_MODEL,
     family="arch",
-    paper="the lectures' INPUT -> [[CONV -> RELU]*N -> POOL?]*M -> [FC -> RELU]*K -> FC "
-    "pattern, written as --arch SPEC (default: LeNet-5, LeCun et al. 1998)",
+    paper="Your own network, written as --arch SPEC; the default spec is LeNet-5 (LeCun, "
+    "Bottou, Bengio, Haffner)",
     year=1998,
     input_shape=(1, 32, 32),
     num_params=61_706,
