@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -161,3 +163,18 @@ def test_bad_numbers_are_refused_in_one_line(call, message):
     with pytest.raises(ConfigError) as caught:
         call()
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.mark.parametrize(
+    ("derivation", "file"),
+    [
+        (explain_toeplitz, "toeplitz.txt"),
+        (lambda: explain_conv((32, 32, 3), 10, 5), "conv_32x32x3.txt"),
+        (explain_inception, "inception.txt"),
+    ],
+)
+def test_printed_derivation_matches_its_golden_file(derivation, file):
+    assert derivation().text() == (GOLDEN / file).read_text()
