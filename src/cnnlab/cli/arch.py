@@ -13,10 +13,17 @@ ARCH_HELP = (
 )
 
 
-def arch_config(arch: str, model: str | None, model_args: dict[str, Any]) -> dict[str, Any]:
-    """The config fields ``--arch`` sets: the ``arch`` model with the spec as its argument."""
-    from cnnlab.models.arch import ARCH_MODEL, read_arch
+def arch_spec(arch: str, model: str | None) -> str:
+    """The spec ``--arch`` gives (the text, or read from a .toml file); MODEL must be absent."""
+    from cnnlab.models.arch import read_arch
 
     if model is not None:
         raise ConfigError(f"give MODEL or --arch, not both (found {model!r} and --arch)")
-    return {"model": ARCH_MODEL, "model_args": {**model_args, "spec": read_arch(arch)}}
+    return read_arch(arch)
+
+
+def arch_config(arch: str, model: str | None, model_args: dict[str, Any]) -> dict[str, Any]:
+    """The config fields ``--arch`` sets: the ``arch`` model with the spec as its argument."""
+    from cnnlab.models.arch import ARCH_MODEL
+
+    return {"model": ARCH_MODEL, "model_args": {**model_args, "spec": arch_spec(arch, model)}}

@@ -17,7 +17,7 @@ from torch import nn
 
 from cnnlab import models
 from cnnlab.cli.app import app
-from cnnlab.cli.arch import ARCH_HELP, arch_config
+from cnnlab.cli.arch import ARCH_HELP, arch_spec
 from cnnlab.errors import ConfigError
 from cnnlab.inspect import receptive_field, summary
 from cnnlab.inspect.receptive import Axis, FieldRow
@@ -78,7 +78,7 @@ def summary_command(
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if arch is not None:
-        spec = arch_config(arch, target, {})["model_args"]["spec"]
+        spec = arch_spec(arch, target)
         shape = parse_shape(input) if input else models.get_model_info("arch").input_shape
         with torch.device(_device(device)):
             model, title = models.create_arch(spec, shape), f"arch {spec}"
