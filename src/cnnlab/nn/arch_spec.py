@@ -52,8 +52,8 @@ OPTIONS_OF = {"conv": "spdg", "lc": "sp", "maxpool": "sp", "avgpool": "sp"}
 TF_PADDINGS = ("same", "valid")
 
 _LAYER = re.compile(
-    r"(?P<name>[a-z]+)(?P<size>\d+)?(?:-(?P<width>\d+))?"
-    r"|(?P<fname>dropout|leaky)(?P<number>\d*\.?\d+(?:e-?\d+)?)"
+    r"(?P<name>[a-z]+)(?P<size>[0-9]+)?(?:-(?P<width>[0-9]+))?"
+    r"|(?P<fname>dropout|leaky)(?P<number>[0-9]*\.?[0-9]+(?:e-?[0-9]+)?)"
 )
 
 
@@ -140,7 +140,7 @@ class _Parser:
         self.skip_spaces()
         if self.at >= len(self.spec) or self.spec[self.at] != "*":
             return 1
-        match = re.compile(r"\*\s*(\d+)").match(self.spec, self.at)
+        match = re.compile(r"\*\s*([0-9]+)").match(self.spec, self.at)
         if not match or not 1 <= int(match.group(1)) <= MAX_REPEAT:
             length = match.end() - self.at if match else 1
             raise fail(self.spec, self.at + 1, length, f"*N needs N in [1, {MAX_REPEAT}]")
@@ -211,7 +211,7 @@ def _option_value(spec: str, position: int, token: str, kind: str, key: str, val
     if key == "p" and value in TF_PADDINGS and kind != "lc":
         return value
     low = 0 if key == "p" else 1
-    if not value.isdigit() or not low <= int(value) <= MAX_WINDOW:
+    if not re.fullmatch("[0-9]+", value) or not low <= int(value) <= MAX_WINDOW:
         expected = f"an integer in [{low}, {MAX_WINDOW}]"
         if key == "p" and kind != "lc":
             expected += ", same or valid"
