@@ -162,3 +162,14 @@ def test_a_bad_spec_file_is_refused_naming_it(tmp_path, text, expected):
 def test_a_missing_spec_file_is_refused_naming_it(tmp_path):
     with pytest.raises(ConfigError, match="missing.toml does not exist"):
         models.read_arch(str(tmp_path / "missing.toml"))
+
+
+def test_a_network_of_over_a_billion_parameters_is_refused_on_the_meta_device():
+    with pytest.raises(ModelError) as caught, torch.device("meta"):
+        models.create_arch("fc65536,relu,fc65536,fc", (3, 32, 32))
+    total = (3 * 32 * 32 + 1) * 65536 + (65536 + 1) * 65536  # fc1 and fc2, biases too
+    assert str(caught.value) == (
+        "--arch layer 3 'fc65536' (character 14) received a flat vector of 65536: the network "
+        f"reaches {total:,} parameters, over 1,000,000,000; fix: fewer filters or units, or "
+        "pool before the first fc"
+    )

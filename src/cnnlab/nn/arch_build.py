@@ -4,7 +4,8 @@ The builder walks the layers with the shape each one receives, (C, H, W) or a fl
 and refuses a layer that cannot work with one line naming the layer, the shape it
 received and the fix: a window larger than its input, a stride that does not fit
 ((W - F + 2P) not a multiple of S), groups that do not divide the channels, a convolution
-after the network went flat. Pooling drops an incomplete last window, as PyTorch does.
+after the network went flat, more than a billion parameters. Pooling drops an incomplete
+last window, as PyTorch does.
 
 The modules are split where the network goes flat (the first ``gap``, ``flatten`` or
 ``fc``): the feature extractor before, the head from there on, the final ``fc`` last.
@@ -26,6 +27,8 @@ from cnnlab.nn.tf_padding import TFAvgPool2d, TFConv2d, TFMaxPool2d, tf_output_s
 
 Shape = tuple[int, ...]  # (C, H, W) or (F,)
 FLATTENING = ("gap", "flatten", "fc")
+# 4 GB of float32 weights: refused on the meta-device pass, before any memory is taken
+MAX_PARAMETERS = 1_000_000_000
 
 
 @dataclass
@@ -60,17 +63,24 @@ def build_arch(layers: list[LayerSpec], input_shape: Shape, num_classes: int) ->
             f"found {last!r} last (add ',fc')"
         )
     built, shape = BuiltArch(), tuple(input_shape)
+    total = 0  # parameters so far
     for index, layer in enumerate(layers, start=1):
         last = index == len(layers)
         if layer.kind == "fc" and layer.size is None and not last:
             raise LayerFault(index, layer, shape, "only the last fc takes its width from the "
                              "number of classes", "give it a width, e.g. fc256")  # fmt: skip
         width = num_classes if last else layer.size
-        modules, shape = layer_modules(index, layer, shape, width)
+        received = shape
+        modules, shape = layer_modules(index, layer, received, width)
         target = built.head if built.head or layer.kind in FLATTENING else built.features
         target.extend(modules)
         if target is built.features:
             built.feature_shapes.extend([shape] * len(modules))
+        total += sum(p.numel() for module in modules for p in module.parameters())
+        if total > MAX_PARAMETERS:
+            raise LayerFault(index, layer, received, f"the network reaches {total:,} "
+                             f"parameters, over {MAX_PARAMETERS:,}", "fewer filters or units, "
+                             "or pool before the first fc")  # fmt: skip
     return built
 
 
