@@ -131,13 +131,13 @@ def digits() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarra
 def test_gradient_descent_trains_an_mlp_and_a_cnn_on_digits(digits):
     train, test = digits
     history = fit(mlp([1024, 64, 10], seed=0), train, test, lr=0.5, epochs=8)
-    assert history[-1].test_accuracy > 0.9
+    assert history[-1].val_accuracy > 0.9
     assert history[-1].loss < history[0].loss / 3
     cnn = fit(small_cnn(1, 32, 10, seed=0), train, test, lr=0.1, epochs=3)
-    assert cnn[-1].test_accuracy > 0.85
+    assert cnn[-1].val_accuracy > 0.85
     rumelhart = mlp([1024, 64, 10], squash_output=True, seed=0)
     assert (
-        fit(rumelhart, train, test, loss="squared_error", lr=2.0, epochs=8)[-1].test_accuracy > 0.9
+        fit(rumelhart, train, test, loss="squared_error", lr=2.0, epochs=8)[-1].val_accuracy > 0.9
     )
 
 
@@ -174,3 +174,23 @@ def test_bad_shapes_names_and_a_diverging_loss_are_reported(digits):
         match=r"loss became (nan|inf) at epoch 1, step \d+: the learning rate 1e\+200",
     ):
         fit(mlp([1024, 64, 10], "relu"), train, test, lr=1e200, epochs=1)
+
+
+@pytest.mark.parametrize(("optimizer", "lr"), [("momentum", 0.05), ("adam", 3e-3)])
+def test_the_optimizers_train_an_mlp_on_digits(digits, optimizer, lr):
+    train, test = digits
+    history = fit(mlp([1024, 64, 10], "relu", seed=0), train, test, optimizer=optimizer, lr=lr,
+                  epochs=3)  # fmt: skip
+    assert history[-1].val_accuracy > 0.9 and history[-1].loss < history[0].loss
+
+
+@pytest.mark.slow
+def test_scratch_lenet5_trains_with_adam_from_the_command_line():
+    from conftest import run_cli
+
+    done = run_cli("scratch", "--net", "lenet5", "--optimizer", "adam", "--lr", "1e-3",
+                   "--epochs", "2")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Conv2d(weight(120, 16, 5, 5), bias(120,))" in done.stdout
+    accuracy = float(done.stdout.split("test accuracy ")[1].split()[0])
+    assert accuracy > 0.85

@@ -17,6 +17,7 @@ from torch import nn
 
 from cnnlab import models
 from cnnlab.cli.app import app
+from cnnlab.cli.arch import ARCH_HELP, arch_spec
 from cnnlab.errors import ConfigError
 from cnnlab.inspect import receptive_field, summary
 from cnnlab.inspect.receptive import Axis, FieldRow
@@ -66,17 +67,26 @@ def load_target(target: str, device: str = "meta") -> tuple[nn.Module, str, tupl
 
 @app.command("summary")
 def summary_command(
-    target: str = typer.Argument(..., metavar="NAME|RUN", help="Model name or run folder."),
+    target: str = typer.Argument(None, metavar="NAME|RUN", help="Model name or run folder."),
     input: str = typer.Option(None, "--input", help=INPUT_HELP),  # noqa: A002
     depth: int = typer.Option(3, "--depth", min=1, help=DEPTH_HELP),
     fmt: str = typer.Option("table", "--format", help="table, csv or json."),
     device: str = typer.Option("meta", "--device", help=DEVICE_HELP),
+    arch: str = typer.Option(None, "--arch", help=ARCH_HELP),
 ) -> None:
     """Per-layer output shapes, parameters and MACs, then totals and memory."""
     if fmt not in FORMATS:
         raise ConfigError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    model, title, default = load_target(target, _device(device))
-    shape = parse_shape(input) if input else default
+    if arch is not None:
+        spec = arch_spec(arch, target)
+        shape = parse_shape(input) if input else models.get_model_info("arch").input_shape
+        with torch.device(_device(device)):
+            model, title = models.create_arch(spec, shape), f"arch {spec}"
+    elif target is None:
+        raise ConfigError("give a model name, a run folder or --arch SPEC (see --help)")
+    else:
+        model, title, default = load_target(target, _device(device))
+        shape = parse_shape(input) if input else default
     result = summary(model, shape, depth=depth, device=device)
     result.title = title
     if fmt == "table":
