@@ -22,7 +22,7 @@ def eval_command(
         "(corners, centre and their mirrors) or multiscale (ResNet's 5 scales x 10 crops).",
     ),
 ) -> None:
-    """Print loss, top-1/top-5 accuracy and the confusion matrix; write plots/confusion.png."""
+    """Print loss, top-1/top-5 accuracy and the confusion matrix; write its plot."""
     result = evaluate_run(run, split=split, which=checkpoint, tta=tta)
     console = Console()
     views = "" if tta == "none" else f"  (test-time augmentation: {tta})"
