@@ -7,8 +7,8 @@ from PIL import Image
 
 from cnnlab import Run
 from cnnlab.errors import ConfigError
+from cnnlab.figure import Picture
 from cnnlab.viz.attribution_pictures import gradcam_picture, occlusion_picture, saliency_picture
-from cnnlab.viz.picture import Picture
 from cnnlab.viz.run_pictures import (
     activations_picture,
     filters_picture,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from cnnlab.viz.picture import Picture
+    from cnnlab.figure import Picture
 
 
 def save_and_report(picture: Picture, out: Path | None) -> None:

@@ -1,5 +1,5 @@
 """Saliency, occlusion and Grad-CAM of one image of a run, as pictures (see
-:mod:`cnnlab.viz.picture`): which pixels decide the prediction."""
+:mod:`cnnlab.figure`): which pixels decide the prediction."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from cnnlab.figure import Picture
 from cnnlab.train.run import Run
 from cnnlab.viz.attribution import (
     gradcam,
@@ -19,7 +20,6 @@ from cnnlab.viz.attribution import (
     window_starts,
 )
 from cnnlab.viz.overlay import plot_map, plot_occlusion
-from cnnlab.viz.picture import Picture
 from cnnlab.viz.probes import unwrap
 from cnnlab.viz.subject import open_subject
 

@@ -1,4 +1,4 @@
-"""What a trained run learned, as pictures (see :mod:`cnnlab.viz.picture`): its filters,
+"""What a trained run learned, as pictures (see :mod:`cnnlab.figure`): its filters,
 one layer's feature maps, the patches that excite a unit most, its worst mistakes."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from cnnlab.figure import Picture
 from cnnlab.train.evaluate import confusion_name
 from cnnlab.train.run import Run
 from cnnlab.viz.activations import feature_maps, first_conv_name, plot_feature_maps
@@ -15,7 +16,6 @@ from cnnlab.viz.filters import filter_change, filter_weights, plot_filters
 from cnnlab.viz.mistakes import Mistakes, Predictions, most_confident_mistakes, plot_mistakes
 from cnnlab.viz.mistakes import predict as predict_split
 from cnnlab.viz.patches import TopPatches, plot_top_patches, top_patches
-from cnnlab.viz.picture import Picture
 from cnnlab.viz.plots import plot_confusion
 
 

@@ -1,5 +1,5 @@
 """Images made by gradient ascent on the input of a run's model, as pictures (see
-:mod:`cnnlab.viz.picture`): class models, maximum responses, DeepDream, adversarial and
+:mod:`cnnlab.figure`): class models, maximum responses, DeepDream, adversarial and
 fooling images, each beside where it started."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from cnnlab.figure import Picture
 from cnnlab.train.run import Run
 from cnnlab.viz.adversarial import fgsm, fooling_image, predict, smallest_fgsm
 from cnnlab.viz.attribution import class_scores, resolve_target
 from cnnlab.viz.deepdream import deepdream, layer_energy, load_photo
 from cnnlab.viz.overlay import plot_row, rescaled
-from cnnlab.viz.picture import Picture
 from cnnlab.viz.probes import cam_layer
 from cnnlab.viz.subject import open_subject
 from cnnlab.viz.synthesis import class_model, max_response, noise, unit_response
