@@ -29,7 +29,7 @@ def main() -> None:
 
     command = lazy_group("cnnlab", HELP, "cnnlab.cli.app:app", COMMANDS)
     try:
-        command.main(prog_name="cnnlab", standalone_mode=False)
+        status = command.main(prog_name="cnnlab", standalone_mode=False)
     except CnnlabError as exc:
         fail(str(exc), exc.exit_code)
     except parse_errors.NoArgsIsHelpError as exc:
@@ -44,6 +44,8 @@ def main() -> None:
         fail("interrupted", 130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    if isinstance(status, int) and status:  # typer.Exit(1) comes back as the status
+        sys.exit(status)
 
 
 def fail(message: str, status: int) -> None:

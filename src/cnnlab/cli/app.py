@@ -38,7 +38,7 @@ COMMANDS: dict[str, Command | Group] = {
     ),
     "doctor": Command(
         "cnnlab.cli.doctor",
-        "Run the checklist of seeds/003 and seeds/004 on a fresh MODEL and the dataset: "
+        "Run the lectures' babysitting checklist on a fresh MODEL and the dataset: "
         "initial loss, regularisation, overfitting 20 examples, learning rate, hidden units, "
         "backprop.",
     ),
@@ -97,7 +97,7 @@ COMMANDS: dict[str, Command | Group] = {
             ),
             "init-table": Command(
                 "cnnlab.cli.inspect_commands",
-                "The initialisation slides of seeds/004: activation mean and std per layer of a "
+                "The lectures' initialisation slides: activation mean and std per layer of a "
                 "deep tanh/ReLU net for small random N(0, 0.01), Xavier and He weights.",
             ),
         },

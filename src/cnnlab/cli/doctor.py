@@ -32,7 +32,7 @@ def doctor_command(
     seed: int = typer.Option(0, help="Seeds the initialisation and the batches."),
     device: str = typer.Option("cpu", help="cpu, cuda or cuda:N."),
 ) -> None:
-    """Run the checklist of seeds/003 and seeds/004 on a fresh MODEL and the dataset: initial
+    """Run the lectures' babysitting checklist on a fresh MODEL and the dataset: initial
     loss, regularisation, overfitting 20 examples, learning rate, hidden units, backprop."""
     config = TrainConfig(
         model=model,

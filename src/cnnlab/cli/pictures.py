@@ -11,10 +11,14 @@ if TYPE_CHECKING:
     from cnnlab.figure import Picture
 
 
-def save_and_report(picture: Picture, out: Path | None) -> None:
-    """Write ``picture``, then print its notes and the file written."""
-    path = picture.save(out)
+def save_and_report(picture: Picture, out: Path | None, what: str = "wrote") -> None:
+    """Write ``picture``, then print its notes and the file written. A picture with no
+    default place and no ``--out`` is not written (it would land in the current folder)."""
     console = Console()
+    if out is None and picture.default_path is None:
+        line = f"{what} not written (--out names the PNG)"
+    else:
+        line = f"{what} {picture.save(out)}"
     for note in picture.notes:
         console.print(note, markup=False, highlight=False)
-    console.print(f"wrote {path}", markup=False, highlight=False)
+    console.print(line, markup=False, highlight=False)
