@@ -65,3 +65,18 @@ def test_every_row_loads_its_command_and_its_help_is_the_commands_own():
         loaded = group.commands[path[-1]].load()
         first_paragraph = " ".join(loaded.help.split("\n\n")[0].split())
         assert (loaded.name, first_paragraph) == (path[-1], row.help), path
+
+
+# `cnnlab train`'s flags are generated from TrainConfig's fields, whose module parses the
+# augmentation into torch-backed operations: the one module that needs torch to build.
+FLAGS_NEED_TORCH = {"cnnlab.cli.train"}
+
+
+@pytest.mark.parametrize("module", sorted({row.module for _, row, _ in rows()} - FLAGS_NEED_TORCH))
+def test_command_modules_import_torch_matplotlib_and_sklearn_only_when_run(module):
+    script = f"import sys, {module}; print(*[m for m in {HEAVY!r} if m in sys.modules])"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [], module

@@ -10,9 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from cnnlab.cli.app import app
-from cnnlab.inspect.doctor import DoctorSettings, run_doctor
-from cnnlab.inspect.setup import prepare
-from cnnlab.train.config import TrainConfig
 
 STYLES = {"pass": "green", "warn": "yellow", "fail": "bold red"}
 
@@ -34,6 +31,10 @@ def doctor_command(
 ) -> None:
     """Run the lectures' babysitting checklist on a fresh MODEL and the dataset: initial
     loss, regularisation, overfitting 20 examples, learning rate, hidden units, backprop."""
+    from cnnlab.inspect.doctor import DoctorSettings, run_doctor
+    from cnnlab.inspect.setup import prepare
+    from cnnlab.train.config import TrainConfig
+
     config = TrainConfig(
         model=model,
         data=data,

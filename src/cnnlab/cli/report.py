@@ -8,7 +8,6 @@ import typer
 from rich.console import Console
 
 from cnnlab.cli.app import app
-from cnnlab.viz.report import build_report
 
 
 @app.command("report")
@@ -19,5 +18,7 @@ def report_command(
 ) -> None:
     """Summary, learning curves, confusion matrix, filters, mistakes, layers and configuration
     on one page, images embedded, no network needed to view it."""
+    from cnnlab.viz.report import build_report
+
     path = build_report(run, out, checkpoint)
     Console().print(f"report: {path}", markup=False, highlight=False)

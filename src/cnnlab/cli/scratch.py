@@ -13,12 +13,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cnnlab import data as datasets
 from cnnlab.cli.app import app
 from cnnlab.fields import help_line
-from cnnlab.scratch import fit, mlp, small_cnn
 from cnnlab.scratch.config import ScratchConfig
-from cnnlab.scratch.network import EpochRecord
 
 FIELDS = {f.name: f for f in dataclasses.fields(ScratchConfig)}
 
@@ -44,6 +41,10 @@ def scratch_command(
 ) -> None:
     """Train a small network written in NumPy (explicit forward and backward passes) and
     print its loss and accuracy per epoch."""
+    from cnnlab import data as datasets
+    from cnnlab.scratch import fit, mlp, small_cnn
+    from cnnlab.scratch.network import EpochRecord
+
     config = ScratchConfig(
         net, data, data_dir, hidden, activation, loss, lr, epochs, batch_size, seed
     )  # every value checked before any data is read
