@@ -8,7 +8,7 @@ module of the one command that runs is imported when click makes its context.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -31,7 +31,7 @@ class Group:
 
     typer: str
     help: str
-    commands: dict[str, Command] = field(default_factory=dict)
+    commands: dict[str, Command]
 
 
 def resolve(reference: str) -> typer.Typer:
@@ -62,7 +62,7 @@ class LazyCommand(TyperCommand):
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
-    ):
+    ) -> Any:
         return self.load().make_context(info_name, args, parent=parent, **extra)
 
 
