@@ -20,7 +20,7 @@ from cnnlab.viz.attribution import (
     window_starts,
 )
 from cnnlab.viz.overlay import plot_map, plot_occlusion
-from cnnlab.viz.probes import unwrap
+from cnnlab.viz.probes import cam_layer
 from cnnlab.viz.subject import open_subject
 
 
@@ -115,7 +115,7 @@ def gradcam_picture(
     """Grad-CAM (Selvaraju et al., 2017) of ``layer``, by default the layer the model
     declares for it (its ``cam_layer``)."""
     subject = open_subject(run, image, index, target, split)
-    name = layer or unwrap(subject.model).cam_layer
+    name = layer or cam_layer(subject.model)
     heat = gradcam(subject.model, subject.image, subject.target, layer=name)[0]
     return MapPicture(
         title=subject.describe(f"Grad-CAM of layer {name}"),
