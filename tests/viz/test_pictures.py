@@ -99,3 +99,16 @@ def test_the_notebook_and_the_command_write_the_same_png(run, digits_run, tmp_pa
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "c.png").read_bytes() == notebook.read_bytes()
+
+
+def test_an_evaluation_picture_is_named_after_its_split_and_tta(run, digits_run):
+    from cnnlab.train import evaluate_run
+    from cnnlab.viz.run_pictures import evaluation_picture
+
+    flipped = evaluation_picture(run, "test", tta="flip")
+    assert flipped.default_path == digits_run / "plots" / "confusion-test-tta-flip.png"
+    assert flipped.result.warnings and "no flips" in flipped.result.warnings[0]
+    val = evaluation_picture(run, "val")
+    assert val.default_path.name == "confusion-val.png" and val.result.warnings == []
+    assert val.result.confusion == evaluate_run(digits_run, "val").confusion
+    assert png_size(val.save())[0] > 100

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from cnnlab.cli.app import app
 from cnnlab.cli.options import CHECKPOINT, RUN, out
+from cnnlab.cli.pictures import save_and_report
 
 
 @app.command("eval")
@@ -28,10 +29,11 @@ def eval_command(
     ),
 ) -> None:
     """Print loss, top-1/top-5 accuracy and the confusion matrix; write its plot."""
-    from cnnlab.train import RunFolder, evaluate_run
-    from cnnlab.viz.plots import plot_confusion
+    from cnnlab.train.run import Run
+    from cnnlab.viz.run_pictures import evaluation_picture
 
-    result = evaluate_run(run, split=split, which=checkpoint, tta=tta)
+    picture = evaluation_picture(Run.open(run, checkpoint), split, tta)
+    result = picture.result
     console = Console()
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
@@ -47,7 +49,4 @@ def eval_command(
     for name, row in zip(result.classes, result.confusion, strict=True):
         table.add_row(name, *(str(count) for count in row))
     console.print(table)
-    path = out_path or RunFolder(run).plots / f"{result.name}.png"
-    console.print(
-        f"confusion matrix plot: {plot_confusion(result.confusion, result.classes, path)}"
-    )
+    save_and_report(picture, out_path, "confusion matrix plot:")

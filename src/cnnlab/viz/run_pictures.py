@@ -1,5 +1,6 @@
-"""What a trained run learned, as pictures (see :mod:`cnnlab.figure`): its filters,
-one layer's feature maps, the patches that excite a unit most, its worst mistakes."""
+"""What a trained run learned, as pictures (see :mod:`cnnlab.figure`): its evaluation's
+confusion matrix, its filters, one layer's feature maps, the patches that excite a unit
+most, its worst mistakes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import torch
 
 from cnnlab.figure import Picture
-from cnnlab.train.evaluate import confusion_name
+from cnnlab.train.evaluate import EvalResult, confusion_name, evaluate_run
 from cnnlab.train.run import Run
 from cnnlab.viz.activations import feature_maps, first_conv_name, plot_feature_maps
 from cnnlab.viz.filters import filter_change, filter_weights, plot_filters
@@ -17,6 +18,26 @@ from cnnlab.viz.mistakes import Mistakes, Predictions, most_confident_mistakes, 
 from cnnlab.viz.mistakes import predict as predict_split
 from cnnlab.viz.patches import TopPatches, plot_top_patches, top_patches
 from cnnlab.viz.plots import plot_confusion
+
+
+@dataclass(kw_only=True)
+class EvaluationPicture(Picture):
+    result: EvalResult  # loss, top-1/top-5 accuracy, confusion matrix, warnings
+
+    def draw(self, path: Path) -> Path:
+        return plot_confusion(self.result.confusion, self.result.classes, path)
+
+
+def evaluation_picture(run: Run, split: str = "test", tta: str = "none") -> EvaluationPicture:
+    """What ``cnnlab eval`` computes (:func:`~cnnlab.train.evaluate.evaluate_run`) and its
+    confusion matrix, whose file is named after the split and TTA mode
+    (``RUN/plots/confusion-test-tta-10crop.png``), so no evaluation overwrites another's."""
+    result = evaluate_run(run, split=split, tta=tta)
+    return EvaluationPicture(
+        title=f"confusion matrix of {split}",
+        default_path=run.folder.plots / f"{result.name}.png",
+        result=result,
+    )
 
 
 @dataclass(kw_only=True)
