@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from cnnlab.cli import app
+from cnnlab.cli import command
 from conftest import run_cli
 
 
@@ -56,8 +55,7 @@ def test_explain_bad_input_exits_2_in_one_line():
         (["backprop", "--x", "1", "--w", "0", "--b", "0", "--t", "1"], "delta", -0.125),
     ],
 )
-def test_every_topic_prints_its_numbers_as_json(args, key, value):
-    """In-process (the same typer application the shell runs), so the sweep stays fast."""
-    result = CliRunner().invoke(app, ["explain", *args, "--json"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)[key] == value
+def test_every_topic_prints_its_numbers_as_json(args, key, value, capsys):
+    """In-process (the same command line the shell runs), so the sweep stays fast."""
+    command().main(["explain", *args, "--json"], prog_name="cnnlab", standalone_mode=False)
+    assert json.loads(capsys.readouterr().out)[key] == value

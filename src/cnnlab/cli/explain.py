@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import typer
 
-from cnnlab.cli.app import app
 from cnnlab.errors import ConfigError
 
-explain_app = typer.Typer(
-    help="The lectures' worked maths (layer sizes, parameters, the Toeplitz matrix...) "
-    "with your numbers.",
-    no_args_is_help=True,
-)
-app.add_typer(explain_app, name="explain")
+explain_app = typer.Typer()
 
 JSON = typer.Option(False, "--json", help="Print the numbers as JSON.")
 

@@ -17,8 +17,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from cnnlab.cli.app import app
 from cnnlab.fields import help_line
 from cnnlab.scratch.config import ScratchConfig
-from cnnlab.scratch.network import EpochRecord
-from cnnlab.scratch.run import run_scratch
 
 FIELDS = {f.name: f for f in dataclasses.fields(ScratchConfig)}
 
@@ -46,6 +44,9 @@ def scratch_command(
 ) -> None:
     """Train a network written in NumPy (explicit forward and backward passes), printing
     the loss and the validation accuracy per epoch and the test accuracy at the end."""
+    from cnnlab.scratch.network import EpochRecord
+    from cnnlab.scratch.run import run_scratch
+
     config = ScratchConfig(
         net,
         data,
