@@ -12,6 +12,7 @@ from PIL import Image
 
 from cnnlab.data import load
 from cnnlab.data.images import decode_image
+from cnnlab.data.show import augmented_grid
 from conftest import cli_env
 
 
@@ -59,3 +60,13 @@ def test_showing_a_folder_of_8000x8000_pngs_does_not_hold_them_whole(tmp_path):
     shape, grown_mb = result.stdout.split(")")
     assert shape == "(4, 3, 128, 128"
     assert int(grown_mb) < 300, f"the loading process grew by {grown_mb} MB"
+
+
+def test_data_show_of_a_folder_of_big_photos_draws_them_at_preview_size(tmp_path):
+    for split in ("train", "test"):
+        for name, colour in (("red", (200, 0, 0)), ("blue", (0, 0, 200))):
+            (tmp_path / split / name).mkdir(parents=True)
+            Image.new("RGB", (3000, 2000), colour).save(tmp_path / split / name / "0.png")
+    grid = augmented_grid(f"folder:{tmp_path}", "flip", count=2, copies=2, split="test")
+    assert tuple(grid.augmented.shape) == (2, 2, 3, 171, 256)
+    assert grid.save(tmp_path / "grid.png").is_file()

@@ -47,6 +47,9 @@ class AugmentedGrid(Picture):
         return save_figure(fig, path)
 
 
+PREVIEW_SIDE = 256
+
+
 def augmented_grid(
     name: str,
     augment: str = "",
@@ -58,11 +61,13 @@ def augmented_grid(
     seed: int = 0,
 ) -> AugmentedGrid:
     """The first ``count`` images of dataset ``name`` and ``copies`` augmented versions of
-    each under the spec ``augment``, drawn from a generator seeded with ``seed``."""
+    each under the spec ``augment``, drawn from a generator seeded with ``seed``. Image
+    folders are decoded at most ``PREVIEW_SIDE`` pixels a side: a folder of big photos
+    is looked at without holding them whole."""
     for option, value in (("--count", count), ("--copies", copies)):
         if not 1 <= value <= MOST:
             raise ConfigError(f"{option} must be between 1 and {MOST}, found {value}")
-    dataset = load(name, split, data_dir=data_dir, seed=seed)
+    dataset = load(name, split, data_dir=data_dir, seed=seed, max_side=PREVIEW_SIDE)
     transform = build_augment(augment, dataset)
     originals = dataset.images[: min(count, len(dataset))].float() / 255
     generator = torch.Generator().manual_seed(seed)
