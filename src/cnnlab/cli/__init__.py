@@ -18,6 +18,7 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     evaluate,
     inspect_commands,
     models,
+    predict,
     report,
     scratch,
     summary,
