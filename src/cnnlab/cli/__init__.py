@@ -16,6 +16,7 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     data_show,
     doctor,
     evaluate,
+    export,
     inspect_commands,
     models,
     predict,
