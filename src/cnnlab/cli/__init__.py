@@ -27,6 +27,7 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     viz_attribution,
     viz_inside,
     viz_synthesis,
+    weights,
 )
 from cnnlab.cli.app import app
 from cnnlab.errors import CnnlabError, shown

@@ -198,6 +198,7 @@ def model_card(run: Run, with_preprocess: bool) -> dict[str, Any]:
             "normalisation": run.preprocess.as_dict(),
         },
         "accuracy": accuracy,
+        "border": run.training_border(),  # the training images' border, for --invert auto
         "data": run.config.data,
         "recipe": config,  # the training configuration, every field
     }

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image, ImageOps
 
 from cnnlab.data.images import FORMATS, BadImage, image_header
@@ -29,16 +28,6 @@ from cnnlab.data.images import FORMATS, BadImage, image_header
 FIT_POLICIES = ("pad", "crop", "stretch")
 INVERT_MODES = ("auto", "yes", "no")
 PLAIN_BACKGROUND = 64  # a training border this close to black or white is a plain background
-
-
-def border_mean(images: torch.Tensor) -> float:
-    """Mean of the outermost ring of pixels of uint8 (N, C, H, W) images, 0..255."""
-    x = images.float()
-    ring = torch.cat(
-        [x[..., 0, :].flatten(), x[..., -1, :].flatten(), x[..., :, 0].flatten(),
-         x[..., :, -1].flatten()]
-    )  # fmt: skip
-    return float(ring.mean())
 
 
 def should_invert(image_border: float, training_border: float | None, mode: str) -> bool:

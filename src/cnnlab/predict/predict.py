@@ -14,12 +14,11 @@ from cnnlab.data.images import BadImage, default_workers
 from cnnlab.data.tta import TTA_MODES
 from cnnlab.data.tta import predict as tta_predict
 from cnnlab.errors import ConfigError, DataError
-from cnnlab.predict.fitting import FIT_POLICIES, INVERT_MODES, FitSpec, border_mean, fit_file
+from cnnlab.predict.fitting import FIT_POLICIES, INVERT_MODES, FitSpec, fit_file
 from cnnlab.predict.sources import expand_images
 from cnnlab.train.run import Run
 
 BATCH_SIZE = 256
-BORDER_SAMPLE = 1000  # training images whose border sets the polarity
 ON_BAD_IMAGE = ("list", "fail")
 Progress = Callable[[int, int], None]  # called with (images done, images in all)
 
@@ -94,18 +93,6 @@ def top_classes(run: Run, probs: torch.Tensor, top: int) -> list[list[tuple[str,
     ]
 
 
-def training_border(run: Run) -> float | None:
-    """The mean border of the run's training images (recorded in shipped weights, else
-    measured on up to ``BORDER_SAMPLE`` training images); None when they are not at hand."""
-    if "border" in run.meta:
-        return float(run.meta["border"])
-    try:
-        images = run.dataset("train").images[:BORDER_SAMPLE]
-    except DataError:
-        return None
-    return border_mean(images)
-
-
 class FittedFiles(torch.utils.data.Dataset):
     """Files decoded and fitted on access (in DataLoader worker processes)."""
 
@@ -157,7 +144,7 @@ def predict_files(
     if not paths and not missing:
         raise DataError("no images given: expected image files, folders or globs")
     channels, height, width = run.image_shape
-    border = training_border(run) if invert == "auto" else None
+    border = run.training_border() if invert == "auto" else None
     spec = FitSpec("L" if channels == 1 else "RGB", (height, width), fit, invert, border)
     rows: list[Prediction | None] = [None] * len(paths)
     done = 0

@@ -1,0 +1,69 @@
+"""Weights that ship inside cnnlab: small models trained by cnnlab's own recipes.
+
+Each is a safetensors file under ``weights/files/`` whose metadata (as ``cnnlab export
+--format safetensors`` writes it) holds everything a run holds: the model and its
+arguments, the classes, the image shape, the preprocessing, the training configuration
+and the training images' border. ``cnnlab:NAME`` names one wherever a run is accepted
+(``Run.open``, ``--pretrained``, ``predict``, ``export``, ``viz``). The file's size and
+full sha256 are checked at every load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cnnlab.errors import CheckpointError, UnknownNameError
+
+PREFIX = "cnnlab:"
+FILES = Path(__file__).parent / "files"
+
+
+@dataclass(frozen=True)
+class ShippedWeights:
+    name: str  # what follows "cnnlab:"
+    model: str  # the registered model
+    dataset: str  # what it was trained and tested on
+    image_shape: tuple[int, int, int]  # (C, H, W) the model's images are fitted to
+    accuracy: float  # top-1 on the test split, as `cnnlab eval` measures it
+    test_images: int
+    recipe: str  # the recipe file in recipes/
+    command: str  # the exact command that trained it
+    size: int  # bytes of the file
+    sha256: str  # of the whole file
+
+    @property
+    def path(self) -> Path:
+        return FILES / f"{self.name}.safetensors"
+
+
+SHIPPED: dict[str, ShippedWeights] = {}
+
+
+def is_shipped_name(source: str | Path) -> bool:
+    return str(source).startswith(PREFIX)
+
+
+def shipped_entry(source: str) -> ShippedWeights:
+    """The entry ``cnnlab:NAME`` (or ``NAME``) names; an UnknownNameError if none."""
+    name = source.removeprefix(PREFIX)
+    if name not in SHIPPED:
+        raise UnknownNameError("shipped model", name, SHIPPED)
+    return SHIPPED[name]
+
+
+def shipped_path(source: str) -> Path:
+    """The file of ``cnnlab:NAME``, after checking its size and full sha256."""
+    entry = shipped_entry(source)
+    path = entry.path
+    if not path.is_file():
+        raise CheckpointError(f"{path}: the shipped weights {entry.name!r} are missing")
+    data = path.read_bytes()
+    found = hashlib.sha256(data).hexdigest()
+    if len(data) != entry.size or found != entry.sha256:
+        raise CheckpointError(
+            f"{path}: expected {entry.size:,} bytes with sha256 {entry.sha256}, found "
+            f"{len(data):,} bytes with sha256 {found}; reinstall cnnlab"
+        )
+    return path
