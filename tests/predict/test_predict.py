@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from cnnlab.predict import expand_images, predict_files, predict_split
-from cnnlab.predict.fitting import fit_picture
+from cnnlab.predict.fitting import FitSpec, fit_file, fit_picture
 from cnnlab.train import Run, evaluate_run
 from conftest import run_cli
 
@@ -62,6 +62,16 @@ def test_pad_keeps_the_aspect_ratio_and_fills_with_the_border_colour():
     assert (cropped == 50).all()  # the centre half, scaled by 2
     stretched = np.asarray(fit_picture(Image.fromarray(wide), (20, 20), "stretch"))
     assert (stretched[:, 7:13] == 50).all() and (stretched[:, 0] == 200).all()
+
+
+def test_an_image_at_the_unpadded_size_is_padded_as_training_padded(tmp_path):
+    digit = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    Image.fromarray(digit).save(tmp_path / "28.png")
+    spec = FitSpec("L", (28, 28), 2, "pad", "no", None)  # MNIST: 28x28, padded to 32x32
+    fitted = fit_file(tmp_path / "28.png", spec)
+    assert fitted.pixels.shape == (1, 32, 32)
+    assert (fitted.pixels[0, 2:30, 2:30] == digit).all()
+    assert fitted.pixels[0, :2].sum() == fitted.pixels[0, :, :2].sum() == 0
 
 
 def test_folders_globs_and_missing_names_expand_in_order(tmp_path):

@@ -1,6 +1,7 @@
 """An image file as the model's training images were: channels, size and polarity.
 
-Size policies (``--fit``):
+Size policies (``--fit``), fitting the image to the training images' size before the
+padding training added (``TrainConfig.pad``; the padding is then added the same way):
 
     pad      keep the aspect ratio: scale the image to fit inside the training size and
              fill the rest with the image's own border colour (the default)
@@ -42,7 +43,9 @@ def should_invert(image_border: float, training_border: float | None, mode: str)
 def fit_picture(picture: Image.Image, size: tuple[int, int], policy: str) -> Image.Image:
     """``picture`` at ``size`` (H, W) under ``policy`` (see module doc)."""
     height, width = size
-    if policy == "stretch" or picture.size == (width, height):
+    if picture.size == (width, height):
+        return picture
+    if policy == "stretch":
         return picture.resize((width, height), Image.Resampling.BILINEAR)
     scale = (min if policy == "pad" else max)(width / picture.width, height / picture.height)
     scaled_size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
@@ -65,7 +68,8 @@ def border_ring(array: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class FitSpec:
     mode: str  # "L" (one channel) or "RGB"
-    size: tuple[int, int]  # (H, W) of the run's stored images
+    size: tuple[int, int]  # (H, W) of the run's images before training padded them
+    pad: int  # pixels of zeros training added on every side (MNIST's 28 -> 32)
     policy: str  # one of FIT_POLICIES
     invert: str  # one of INVERT_MODES
     training_border: float | None  # the training images' border mean, 0..255
@@ -92,4 +96,7 @@ def fit_file(path: Path, spec: FitSpec) -> FittedImage | BadImage:
     if inverted:
         picture = ImageOps.invert(picture)
     array = np.asarray(fit_picture(picture, spec.size, spec.policy), dtype=np.uint8)
-    return FittedImage(array[None] if array.ndim == 2 else array.transpose(2, 0, 1), inverted)
+    array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+    if spec.pad:  # as training padded its images
+        array = np.pad(array, [(0, 0), (spec.pad, spec.pad), (spec.pad, spec.pad)])
+    return FittedImage(array, inverted)

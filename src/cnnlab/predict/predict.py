@@ -145,7 +145,9 @@ def predict_files(
         raise DataError("no images given: expected image files, folders or globs")
     channels, height, width = run.image_shape
     border = run.training_border() if invert == "auto" else None
-    spec = FitSpec("L" if channels == 1 else "RGB", (height, width), fit, invert, border)
+    pad = run.config.pad
+    size = (height - 2 * pad, width - 2 * pad)
+    spec = FitSpec("L" if channels == 1 else "RGB", size, pad, fit, invert, border)
     rows: list[Prediction | None] = [None] * len(paths)
     done = 0
     for batch in fitted_batches(paths, spec, batch_size, workers):

@@ -92,7 +92,11 @@ def summary_line(predictions: Predictions) -> str:
     done = len(predictions.rows) - len(predictions.errors)
     inverted = sum(row.inverted for row in predictions.rows)
     border = predictions.training_border
-    polarity = f"training border {border:.0f}/255" if border is not None else "no training border"
+    polarity = (
+        f"training border {border:.0f}/255"
+        if border is not None
+        else "the training images are not at hand"
+    )
     return (
         f"{done} images predicted, {len(predictions.errors)} not usable; fit {predictions.fit}, "
         f"invert {predictions.invert} ({polarity}; {inverted} inverted)"
