@@ -1,0 +1,74 @@
+"""Shipped weights (cnnlab:NAME): verified at every load, scoring their recorded accuracy."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from cnnlab.errors import CheckpointError
+from cnnlab.train import Run, TrainConfig, evaluate_run, fit
+from cnnlab.weights import shipped
+from conftest import REPO, SHARED_DATA, run_cli
+
+
+@pytest.mark.parametrize("entry", list(shipped.SHIPPED.values()), ids=lambda e: e.name)
+def test_each_shipped_file_verifies_and_scores_its_recorded_accuracy(entry, monkeypatch):
+    if entry.dataset == "mnist":
+        if not (SHARED_DATA / "mnist").is_dir():
+            pytest.skip("MNIST is not at hand")
+        monkeypatch.setenv("CNNLAB_DATA", str(SHARED_DATA))
+    path = shipped.shipped_path(f"cnnlab:{entry.name}")
+    assert path.stat().st_size == entry.size
+    run = Run.open(f"cnnlab:{entry.name}")
+    assert (run.config.model, run.config.data, run.image_shape) == (
+        entry.model, entry.dataset, entry.image_shape,
+    )  # fmt: skip
+    result = evaluate_run(run)
+    assert result.count == entry.test_images
+    assert result.accuracy == entry.accuracy
+
+
+def test_a_damaged_shipped_file_is_refused(tmp_path, monkeypatch):
+    entry = shipped.SHIPPED["lenet5-digits"]
+    damaged = bytearray(entry.path.read_bytes())
+    damaged[-1] ^= 0xFF
+    (tmp_path / entry.path.name).write_bytes(bytes(damaged))
+    monkeypatch.setattr(shipped, "FILES", tmp_path)
+    with pytest.raises(CheckpointError, match=f"expected {entry.size:,} bytes with sha256"):
+        Run.open("cnnlab:lenet5-digits")
+
+
+def test_an_unknown_shipped_name_is_one_line_with_the_known_names(tmp_path):
+    result = run_cli("predict", "cnnlab:lenet5-mnsit", str(tmp_path))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "unknown shipped model 'lenet5-mnsit'" in result.stderr
+    assert "lenet5-mnist" in result.stderr
+
+
+def test_training_starts_from_shipped_weights(tmp_path):
+    out = tmp_path / "run"
+    config = TrainConfig(
+        model="lenet5", data="digits", epochs=1, max_steps=1, out=str(out),
+        pretrained="cnnlab:lenet5-digits", tensorboard=False,
+    )  # fmt: skip
+    fit(config)
+    start = Run.open(out).initial_model().state_dict()
+    source = Run.open("cnnlab:lenet5-digits").model.state_dict()
+    assert all(torch.equal(start[name], source[name]) for name in source)
+
+
+def test_the_weights_command_lists_every_shipped_file():
+    result = run_cli("weights")
+    assert result.returncode == 0, result.stderr
+    for entry in shipped.SHIPPED.values():
+        assert f"cnnlab:{entry.name}" in result.stdout
+        assert f"{100 * entry.accuracy:.2f}%" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_digits_recipe_lands_within_a_point_of_the_shipped_accuracy(tmp_path):
+    recipe = shipped.SHIPPED["lenet5-digits"]
+    out = tmp_path / "run"
+    result = run_cli("train", "--config", "recipes/lenet5-digits.toml", "--out", str(out), cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert abs(evaluate_run(out).accuracy - recipe.accuracy) <= 0.01
