@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -72,3 +74,14 @@ def test_the_digits_recipe_lands_within_a_point_of_the_shipped_accuracy(tmp_path
     result = run_cli("train", "--config", "recipes/lenet5-digits.toml", "--out", str(out), cwd=REPO)
     assert result.returncode == 0, result.stderr
     assert abs(evaluate_run(out).accuracy - recipe.accuracy) <= 0.01
+
+
+def test_the_shipped_mnist_model_reads_the_example_scan_as_a_seven(monkeypatch):
+    """examples/seven.png: a dark 7 on light paper, 84x84; MNIST's digits are light on
+    black, 28x28 padded to 32x32. No training data is needed: the border is recorded."""
+    monkeypatch.delenv("CNNLAB_DATA", raising=False)
+    result = run_cli("predict", "cnnlab:lenet5-mnist", str(REPO / "examples" / "seven.png"),
+                     "--format", "json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)["predictions"]
+    assert row["top"][0]["class"] == "7" and row["inverted"] is True

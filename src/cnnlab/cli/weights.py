@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
+import typer
+
 from cnnlab.cli.app import app
 
 
 @app.command("weights")
 def weights_command() -> None:
-    """List the shipped weights: model, data, test accuracy, file size, sha256, and the
-    command that trained them."""
-    from rich.console import Console
-    from rich.table import Table
-
+    """List the shipped weights (use each as MODEL, or with --pretrained): model, data,
+    test accuracy, file size, sha256, and the command that trained them."""
     from cnnlab.weights.shipped import PREFIX, SHIPPED
 
-    table = Table(title="shipped weights (use as MODEL, or with --pretrained)")
-    for name in ("name", "model", "data", "input", "test accuracy", "size", "sha256", "command"):
-        table.add_column(name, justify="right" if name in ("test accuracy", "size") else "left")
     for entry in SHIPPED.values():
-        table.add_row(
-            f"{PREFIX}{entry.name}",
-            entry.model,
-            entry.dataset,
-            "x".join(map(str, entry.image_shape)),
-            f"{100 * entry.accuracy:.2f}% of {entry.test_images:,}",
-            f"{entry.size / 1024:.0f} KiB",
-            entry.sha256[:12],
-            entry.command,
+        shape = "x".join(map(str, entry.image_shape))
+        typer.echo(
+            f"{PREFIX}{entry.name}  {entry.model} on {entry.dataset} ({shape}): "
+            f"{100 * entry.accuracy:.2f}% of {entry.test_images:,} test images; "
+            f"{entry.size / 1024:.0f} KiB, sha256 {entry.sha256}\n"
+            f"    trained by: {entry.command}"
         )
-    Console(soft_wrap=True).print(table)
