@@ -85,3 +85,10 @@ def test_the_shipped_mnist_model_reads_the_example_scan_as_a_seven(monkeypatch):
     assert result.returncode == 0, result.stderr
     (row,) = json.loads(result.stdout)["predictions"]
     assert row["top"][0]["class"] == "7" and row["inverted"] is True
+
+
+def test_a_saliency_map_from_shipped_weights_needs_no_training(tmp_path):
+    out = tmp_path / "saliency.png"
+    result = run_cli("viz", "saliency", "cnnlab:lenet5-digits", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
