@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from cnnlab.predict import expand_images, predict_files, predict_split
-from cnnlab.predict.fitting import FitSpec, fit_file, fit_picture
+from cnnlab.predict.fitting import FitSpec, fit_file, fit_picture, should_invert
 from cnnlab.train import Run, evaluate_run
 from conftest import run_cli
 
@@ -62,6 +62,19 @@ def test_pad_keeps_the_aspect_ratio_and_fills_with_the_border_colour():
     assert (cropped == 50).all()  # the centre half, scaled by 2
     stretched = np.asarray(fit_picture(Image.fromarray(wide), (20, 20), "stretch"))
     assert (stretched[:, 7:13] == 50).all() and (stretched[:, 0] == 200).all()
+
+
+@pytest.mark.parametrize(
+    ("image_border", "training_border", "inverted"),
+    [(250.0, 0.0, True), (5.0, 0.0, False), (10.0, 240.0, True), (200.0, 240.0, False),
+     (250.0, 120.0, False), (250.0, None, False)],
+)  # fmt: skip
+def test_auto_inverts_only_against_a_plain_training_background(
+    image_border, training_border, inverted
+):
+    assert should_invert(image_border, training_border, "auto") is inverted
+    assert should_invert(image_border, training_border, "yes") is True
+    assert should_invert(image_border, training_border, "no") is False
 
 
 def test_an_image_at_the_unpadded_size_is_padded_as_training_padded(tmp_path):

@@ -13,7 +13,11 @@ SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt", "safetensors": ".safetensors"
 
 @app.command("export")
 def export_command(
-    model: str = typer.Argument(..., help="Run folder written by `cnnlab train`."),
+    model: str = typer.Argument(
+        ...,
+        help="Run folder, shipped weights (cnnlab:NAME, see `cnnlab weights`) or a "
+        ".safetensors file written by `cnnlab export --format safetensors`.",
+    ),
     format: str = typer.Option("onnx", "--format", help="onnx, torchscript or safetensors."),
     out: Path = typer.Option(
         None, help="The file to write (default: RUN/export/model.onnx, .pt or .safetensors)."

@@ -13,7 +13,11 @@ PROGRESS_FROM = 512  # images
 
 @app.command("predict")
 def predict_command(
-    model: str = typer.Argument(..., help="Run folder written by `cnnlab train`."),
+    model: str = typer.Argument(
+        ...,
+        help="Run folder, shipped weights (cnnlab:NAME, see `cnnlab weights`) or a "
+        ".safetensors file written by `cnnlab export --format safetensors`.",
+    ),
     images: list[str] = typer.Argument(
         None, help="Image files, folders (searched recursively) or globs."
     ),
