@@ -10,9 +10,10 @@ import onnxruntime
 import pytest
 
 from cnnlab import models
+from cnnlab.errors import ConfigError
 from cnnlab.export import export_model, export_run
 from cnnlab.models.registry import list_models
-from cnnlab.train import Run
+from cnnlab.train import Run, TrainConfig, fit
 from conftest import run_cli
 
 
@@ -96,3 +97,15 @@ def test_a_model_file_that_is_not_a_run_is_one_line(tmp_path):
     result = run_cli("export", str(tmp_path / "model.onnx"), "--out", str(tmp_path / "m.onnx"))
     assert result.returncode == 2 and "model.onnx" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_whitened_run_exports_its_preprocessing_in_the_graph_not_as_safetensors(tmp_path):
+    out = tmp_path / "zca"
+    fit(TrainConfig(model="lenet5", data="digits", epochs=1, max_steps=2, preprocess="zca",
+                    out=str(out), tensorboard=False))  # fmt: skip
+    run = Run.open(out)
+    with pytest.raises(ConfigError, match="found zca whitening"):
+        export_run(run, "safetensors", tmp_path / "m.safetensors")
+    assert not (tmp_path / "m.safetensors").exists()
+    report = export_run(run, "onnx", tmp_path / "m.onnx", with_preprocess=True)
+    assert report.verification.top1_agreement == 1.0

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from cnnlab.atomic import atomic_write, atomic_write_text
+from cnnlab.data.preprocess import WHITENING
 from cnnlab.errors import ConfigError, DataError
 from cnnlab.export.verify import (
     Verification,
@@ -156,6 +157,12 @@ def export_run(
         raise ConfigError(
             "--with-preprocess: expected --format onnx or torchscript (a graph that can hold "
             "the preprocessing), found safetensors (weights only)"
+        )
+    if format == "safetensors" and run.preprocess.kind in WHITENING:
+        raise ConfigError(
+            f"--format safetensors: expected a run whose preprocessing is none, mean or "
+            f"standardize, found {run.preprocess.kind} whitening (its matrices do not travel "
+            "in the file's metadata); export onnx or torchscript with --with-preprocess"
         )
     out = Path(out)
     model = copy.deepcopy(run.model).cpu().eval()
