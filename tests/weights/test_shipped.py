@@ -92,3 +92,9 @@ def test_a_saliency_map_from_shipped_weights_needs_no_training(tmp_path):
     result = run_cli("viz", "saliency", "cnnlab:lenet5-digits", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_load_shipped_gives_the_model_the_run_holds():
+    model = shipped.load_shipped("lenet5-digits")
+    x = torch.rand(3, 1, 32, 32)
+    assert torch.equal(model(x), Run.open("cnnlab:lenet5-digits").model(x))

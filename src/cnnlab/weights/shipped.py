@@ -18,7 +18,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from torch import nn
+
 from cnnlab.errors import CheckpointError, UnknownNameError
+from cnnlab.models import create
+from cnnlab.weights.io import read_weights
 
 PREFIX = "cnnlab:"
 FILES = Path(__file__).parent / "files"
@@ -79,7 +83,7 @@ def is_shipped_name(source: str | Path) -> bool:
 
 def shipped_entry(source: str) -> ShippedWeights:
     """The entry ``cnnlab:NAME`` (or ``NAME``) names; an UnknownNameError if none."""
-    name = source.removeprefix(PREFIX)
+    name = str(source).removeprefix(PREFIX)
     if name not in SHIPPED:
         raise UnknownNameError("shipped model", name, SHIPPED)
     return SHIPPED[name]
@@ -99,3 +103,12 @@ def shipped_path(source: str) -> Path:
             f"{len(data):,} bytes with sha256 {found}; reinstall cnnlab"
         )
     return path
+
+
+def load_shipped(source: str) -> nn.Module:
+    """The model of ``cnnlab:NAME`` (or ``NAME``) with its shipped weights, in eval mode;
+    ``cnnlab.Run.open("cnnlab:NAME")`` gives its classes and preprocessing as well."""
+    tensors, meta = read_weights(shipped_path(source))
+    model = create(meta["model"], **meta["model_args"])
+    model.load_state_dict(tensors, strict=True)
+    return model.eval()
