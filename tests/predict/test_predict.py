@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -118,6 +120,27 @@ def test_bad_files_are_listed_and_the_rest_predicted(digits_run, test_pngs, tmp_
     )  # fmt: skip
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert failed.stderr.count("\n") == 1 and "truncated.png" in failed.stderr
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header announces ``width`` x ``height`` grey pixels and holds none."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def test_an_oversized_image_is_refused_from_its_header(run, test_pngs, tmp_path):
+    folder, _ = test_pngs
+    (tmp_path / "bomb.png").write_bytes(png_header_only(10_000, 10_000))
+    result = predict_files(run, [tmp_path / "bomb.png", folder / "2.png"])
+    bomb, good = result.rows
+    assert "at most 64,000,000 pixels, found 10000x10000" in bomb.error and not bomb.top
+    assert good.error is None and len(good.top) == 3
 
 
 def test_csv_goes_to_the_out_file(digits_run, test_pngs, tmp_path):
