@@ -62,6 +62,19 @@ SHIPPED = {
             sha256="81e30798575a93ce0e8a18901d5c488540ab8062763a74b4130e0854edf8c6c0",
         ),
         ShippedWeights(
+            name="smallcnn-mnist-bn",
+            model="smallcnn_bn",
+            dataset="mnist",
+            image_shape=(1, 28, 28),
+            accuracy=0.994,  # 0.60% test error
+            test_images=10_000,
+            recipe="recipes/smallcnn-mnist-bn-quick.toml",
+            command="cnnlab train --config recipes/smallcnn-mnist-bn-quick.toml "
+            "--data-dir ../shared/datasets",
+            size=568_960,
+            sha256="db390269e8a9253b6c12c2a0a0a751a43ca812ff0947447571cb89f9f7a5d217",
+        ),
+        ShippedWeights(
             name="lenet5-digits",
             model="lenet5",
             dataset="digits",
