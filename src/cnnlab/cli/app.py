@@ -31,6 +31,20 @@ COMMANDS: dict[str, Command | Group] = {
         "cnnlab.cli.evaluate",
         "Print loss, top-1/top-5 accuracy and the confusion matrix; write its plot.",
     ),
+    "predict": Command(
+        "cnnlab.cli.predict",
+        "Print each image's most probable classes (or a split's accuracy, as `cnnlab eval`).",
+    ),
+    "export": Command(
+        "cnnlab.cli.export",
+        "Write the model, run the file against PyTorch on the test split and print the "
+        "difference; the model card and the verification go to FILE.json.",
+    ),
+    "weights": Command(
+        "cnnlab.cli.weights",
+        "List the shipped weights (use each as MODEL, or with --pretrained): model, data, "
+        "test accuracy, file size, sha256, and the command that trained them.",
+    ),
     "report": Command(
         "cnnlab.cli.report",
         "Summary, learning curves, confusion matrix, filters, mistakes, layers and "
