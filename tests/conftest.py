@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 from cnnlab.train import TrainConfig, fit
 from cnnlab.viz.callbacks import SavePlots
@@ -18,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 # Tests check correctness, not speed: one thread per process keeps the machine's cores for
 # the processes the tests start, where two threads each would fight over them.
 torch.set_num_threads(1)
+threadpool_limits(1)  # NumPy's and SciPy's BLAS too: spinning threads stall on a busy machine
 SHARED_DATA = REPO.parent / "shared" / "datasets"
 
 

@@ -88,7 +88,7 @@ def test_skip_leaves_out_bad_files_while_streaming_and_names_them(tmp_path):
     (root / "c2" / "truncated.png").write_bytes(whole[: len(whole) // 2])
     run = tmp_path / "run"
     config = TrainConfig(data=f"folder:{root}", stream=True, out=str(run))
-    with pytest.raises(DataError, match=r"found 1 of 62 image files .*\n.*readme.png: expected"):
+    with pytest.raises(DataError, match=r"found 1 of 62 image files .*readme.png: expected"):
         Trainer(config)
     trained = run_cli(
         *train_args(root, run, "--stream", "--workers", "1", "--on-bad-image", "skip")

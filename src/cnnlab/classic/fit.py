@@ -71,6 +71,7 @@ def fit_classic(
     keep the method's default grid.
     """
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from threadpoolctl import threadpool_limits
 
     method = get_method(method) if isinstance(method, str) else method
     if grid is None or isinstance(grid, list):
@@ -84,7 +85,9 @@ def fit_classic(
         refit=True,
         error_score="raise",
     )
-    with warnings.catch_warnings(record=True) as caught:
+    # One BLAS thread: these matrices are small, and OpenBLAS threads spinning for a core
+    # that other work holds made a 1-second softmax fit take a minute on a busy machine.
+    with warnings.catch_warnings(record=True) as caught, threadpool_limits(1, user_api="blas"):
         warnings.simplefilter("always")
         start = time.perf_counter()
         search.fit(train.values, train.labels)
