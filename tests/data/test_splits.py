@@ -1,5 +1,8 @@
 """The train/val/test protocol, few-shot subsets and where data is looked for."""
 
+import math
+import statistics
+
 import pytest
 import torch
 from fakes import fake_mnist
@@ -51,6 +54,19 @@ def test_the_data_folder_comes_from_cnnlab_data(tmp_path, monkeypatch):
 def test_every_dataset_has_channel_statistics():
     mean, std = data.load("digits", "test").channel_stats()
     assert len(mean) == len(std) == 1 and 0 < mean[0] < 1 and 0 < std[0] < 1
+
+
+def test_channel_statistics_are_exact_per_channel():
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (300, 3, 7, 5), dtype=torch.uint8, generator=generator)
+    images[:, 2] = 255  # a constant channel: standard deviation 0
+    dataset = data.Dataset("colour", images, torch.zeros(300, dtype=torch.int64), ["a"])
+    mean, std = dataset.channel_stats()
+    for channel in range(3):
+        pixels = [value / 255 for value in images[:, channel].flatten().tolist()]
+        assert math.isclose(mean[channel], statistics.fmean(pixels), rel_tol=1e-15)
+        assert math.isclose(std[channel], statistics.stdev(pixels), rel_tol=1e-15, abs_tol=0)
+    assert mean[2] == 1.0 and std[2] == 0.0
 
 
 def test_folder_needs_a_path():

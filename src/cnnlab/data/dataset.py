@@ -46,9 +46,21 @@ class Dataset:
         return Dataset(self.name, self.images[index], self.labels[index], self.classes)
 
     def channel_stats(self) -> tuple[list[float], list[float]]:
-        """Per-channel mean and standard deviation of the pixels, on the 0..1 scale."""
-        pixels = self.images.transpose(0, 1).reshape(self.images.shape[1], -1).double() / 255
-        return pixels.mean(dim=1).tolist(), pixels.std(dim=1).tolist()
+        """Per-channel mean and (unbiased) standard deviation of the pixels, on the 0..1 scale.
+
+        Counted from each channel's histogram of the 256 byte values, so no float copy of
+        the images is made (a float64 copy of MNIST's training split is 440 MB) and both
+        figures are exact to float64 rounding."""
+        values = torch.arange(256, dtype=torch.float64) / 255
+        means, stds = [], []
+        for channel in range(self.images.shape[1]):
+            counts = torch.bincount(self.images[:, channel].reshape(-1), minlength=256).double()
+            total = counts.sum()
+            mean = counts @ values / total
+            variance = counts @ (values - mean).square() / (total - 1)
+            means.append(mean.item())
+            stds.append(variance.sqrt().item())
+        return means, stds
 
 
 def stratified_split(dataset: Dataset, fraction: float, seed: int) -> tuple[Dataset, Dataset]:
