@@ -1,5 +1,6 @@
 """The train/val/test protocol, few-shot subsets and where data is looked for."""
 
+import dataclasses
 import math
 import statistics
 
@@ -10,7 +11,7 @@ from fakes import fake_mnist
 from cnnlab import data
 from cnnlab.errors import ConfigError, DataError
 from cnnlab.train import TrainConfig
-from cnnlab.train.splits import load_split
+from cnnlab.train.splits import load_split, load_splits
 
 
 def test_per_class_keeps_k_of_each_class_reproducibly():
@@ -49,6 +50,33 @@ def test_the_data_folder_comes_from_cnnlab_data(tmp_path, monkeypatch):
     monkeypatch.delenv("CNNLAB_DATA")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert data.default_data_dir() == tmp_path / "cache" / "cnnlab"
+
+
+def test_load_splits_gives_what_load_gives_from_one_reading_of_the_files(tmp_path):
+    fake_mnist(tmp_path / "mnist", count=60)
+    options = {"data_dir": tmp_path, "seed": 2, "val_split": 0.2, "per_class": 3}
+    splits = data.load_splits("mnist", **options)
+    for split in ("train", "val", "test"):
+        one = data.load("mnist", split, **options)
+        assert torch.equal(splits[split].images, one.images)
+        assert torch.equal(splits[split].labels, one.labels)
+    assert len(splits["train"]) == 30 and len(splits["val"]) == 12 and len(splits["test"]) == 60
+    builds = []
+    entry = data.catalogue_entry("mnist")
+
+    def counted(row, root, seed):
+        builds.append(row.name)
+        return entry.build(row, root, seed)
+
+    data.add_dataset(dataclasses.replace(entry, name="counted-mnist", build=counted))
+    try:
+        config = TrainConfig(data="counted-mnist", data_dir=str(tmp_path), pad=2, val_split=0.2)
+        padded = load_splits(config)
+        assert builds == ["counted-mnist"]  # the files were read once for the three splits
+        assert padded["val"].image_shape == (1, 32, 32)
+        assert torch.equal(padded["test"].images, load_split(config, "test").images)
+    finally:
+        del data.CATALOGUE["counted-mnist"]
 
 
 def test_every_dataset_has_channel_statistics():
