@@ -38,6 +38,20 @@ def test_raw_and_gzip_idx_read_the_same_array(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", ["idx", "gz"])
+def test_idx_is_read_into_one_writable_buffer(tmp_path, suffix):
+    array = np.random.default_rng(0).integers(0, 256, (4096, 32, 32))
+    path = write_idx(tmp_path / f"a.{suffix}", array)
+    tracemalloc.start()
+    try:
+        images = read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(images, array) and images.flags.writeable  # no copy needed
+    assert peak < 1.3 * array.size  # the data once, not chunks and their join (2x)
+
+
+@pytest.mark.parametrize("suffix", ["idx", "gz"])
 def test_idx_claiming_10_to_the_12_items_fails_fast_and_small(tmp_path, suffix):
     path = tmp_path / f"huge.{suffix}"
     raw = b"\x00\x00\x08\x02" + (10**6).to_bytes(4, "big") * 2 + bytes(100)

@@ -1,5 +1,9 @@
 """The train/val/test protocol, few-shot subsets and where data is looked for."""
 
+import dataclasses
+import math
+import statistics
+
 import pytest
 import torch
 from fakes import fake_mnist
@@ -7,7 +11,7 @@ from fakes import fake_mnist
 from cnnlab import data
 from cnnlab.errors import ConfigError, DataError
 from cnnlab.train import TrainConfig
-from cnnlab.train.splits import load_split
+from cnnlab.train.splits import load_split, load_splits
 
 
 def test_per_class_keeps_k_of_each_class_reproducibly():
@@ -48,9 +52,49 @@ def test_the_data_folder_comes_from_cnnlab_data(tmp_path, monkeypatch):
     assert data.default_data_dir() == tmp_path / "cache" / "cnnlab"
 
 
+def test_load_splits_gives_what_load_gives_from_one_reading_of_the_files(tmp_path):
+    fake_mnist(tmp_path / "mnist", count=60)
+    options = {"data_dir": tmp_path, "seed": 2, "val_split": 0.2, "per_class": 3}
+    splits = data.load_splits("mnist", **options)
+    for split in ("train", "val", "test"):
+        one = data.load("mnist", split, **options)
+        assert torch.equal(splits[split].images, one.images)
+        assert torch.equal(splits[split].labels, one.labels)
+    assert len(splits["train"]) == 30 and len(splits["val"]) == 12 and len(splits["test"]) == 60
+    builds = []
+    entry = data.catalogue_entry("mnist")
+
+    def counted(row, root, seed):
+        builds.append(row.name)
+        return entry.build(row, root, seed)
+
+    data.add_dataset(dataclasses.replace(entry, name="counted-mnist", build=counted))
+    try:
+        config = TrainConfig(data="counted-mnist", data_dir=str(tmp_path), pad=2, val_split=0.2)
+        padded = load_splits(config)
+        assert builds == ["counted-mnist"]  # the files were read once for the three splits
+        assert padded["val"].image_shape == (1, 32, 32)
+        assert torch.equal(padded["test"].images, load_split(config, "test").images)
+    finally:
+        del data.CATALOGUE["counted-mnist"]
+
+
 def test_every_dataset_has_channel_statistics():
     mean, std = data.load("digits", "test").channel_stats()
     assert len(mean) == len(std) == 1 and 0 < mean[0] < 1 and 0 < std[0] < 1
+
+
+def test_channel_statistics_are_exact_per_channel():
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (300, 3, 7, 5), dtype=torch.uint8, generator=generator)
+    images[:, 2] = 255  # a constant channel: standard deviation 0
+    dataset = data.Dataset("colour", images, torch.zeros(300, dtype=torch.int64), ["a"])
+    mean, std = dataset.channel_stats()
+    for channel in range(3):
+        pixels = [value / 255 for value in images[:, channel].flatten().tolist()]
+        assert math.isclose(mean[channel], statistics.fmean(pixels), rel_tol=1e-15)
+        assert math.isclose(std[channel], statistics.stdev(pixels), rel_tol=1e-15, abs_tol=0)
+    assert mean[2] == 1.0 and std[2] == 0.0
 
 
 def test_folder_needs_a_path():

@@ -12,7 +12,7 @@ from cnnlab.data.download import download
 from cnnlab.data.folder import load_folder
 from cnnlab.data.folder_loader import ImageFolderLoader
 from cnnlab.data.loader import InMemoryLoader
-from cnnlab.data.registry import dataset_names, default_data_dir, load
+from cnnlab.data.registry import dataset_names, default_data_dir, load, load_splits
 
 __all__ = [
     "CATALOGUE",
@@ -28,6 +28,7 @@ __all__ = [
     "download",
     "load",
     "load_folder",
+    "load_splits",
     "per_class_subset",
     "stratified_split",
 ]

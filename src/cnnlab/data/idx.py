@@ -30,7 +30,8 @@ CHUNK = 1 << 20  # bytes decompressed per read
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """The uint8 array stored in an IDX file, or a DataError naming the file and the fault.
+    """The uint8 array stored in an IDX file (writable, on its own buffer), or a DataError
+    naming the file and the fault.
 
     A name ending in ``.gz`` is read as gzip, any other as the raw format.
     """
@@ -87,17 +88,20 @@ def _check_length(path: Path, dims: tuple[int, ...], expected: int, found: int) 
         )
 
 
-def _read_payload(path: Path, handle: BinaryIO, dims: tuple[int, ...], expected: int) -> bytes:
-    """Exactly ``expected`` bytes, then the end of the stream (which checks gzip's CRC)."""
-    chunks, total = [], 0
-    while total <= expected:
-        chunk = handle.read(min(CHUNK, expected + 1 - total))
+def _read_payload(path: Path, handle: BinaryIO, dims: tuple[int, ...], expected: int) -> bytearray:
+    """Exactly ``expected`` bytes, then the end of the stream (which checks gzip's CRC).
+
+    The chunks are appended to one growing buffer (not joined at the end, which held the
+    data twice), and the buffer is writable, so the array on it needs no copy either."""
+    payload = bytearray()
+    while len(payload) <= expected:
+        chunk = handle.read(min(CHUNK, expected + 1 - len(payload)))
         if not chunk:
             break
-        chunks.append(chunk)
-        total += len(chunk)
+        payload += chunk
+    total = len(payload)
     if total > expected:  # count the surplus without keeping it
         while chunk := handle.read(CHUNK):
             total += len(chunk)
     _check_length(path, dims, expected, total)
-    return b"".join(chunks)
+    return payload

@@ -61,7 +61,7 @@ def read_idx_pair(
         )
     targets = labels.astype(np.int64) - first_label
     check_labels(labels_path, targets, len(classes), first_label)
-    tensor = torch.from_numpy(images.copy()).unsqueeze(1)
+    tensor = torch.from_numpy(images).unsqueeze(1)  # read_idx's own writable buffer
     return Dataset(name, tensor, torch.from_numpy(targets), classes)
 
 

@@ -1,10 +1,10 @@
-"""``load(name, split=...)`` for every dataset of the table and for image folders.
+"""``load(name, split=...)`` for every dataset of the table and for image folders, and
+``load_splits(name)`` for all three splits from one reading of the files.
 
 A row's builder (:mod:`cnnlab.data.catalogue`) returns the dataset's official ``train``
-and ``test`` splits; ``load``
-carves the validation split out of ``train`` (stratified, from ``seed``) so every
-dataset gets the same train/val/test protocol, then optionally keeps ``per_class``
-images of each class of the training split (few-shot). ``folder:PATH`` (or
+and ``test`` splits; ``load`` carves the validation split out of ``train`` (stratified,
+from ``seed``) so every dataset gets the same train/val/test protocol, then optionally
+keeps ``per_class`` images of each class of the training split (few-shot). ``folder:PATH`` (or
 ``folder`` with ``data_dir=PATH``) names a folder of images, one sub-folder per class.
 """
 
@@ -71,22 +71,56 @@ def load(
     """
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}: expected one of {', '.join(SPLITS)}")
+    official = _official(name, data_dir, seed, on_bad_image, image_size, max_side)
+    if split == "test":
+        return official["test"]
+    few_shot = per_class if split == "train" else 0  # val stays whole
+    return _train_and_val(official.pop("train"), seed, val_split, few_shot)[split]
+
+
+def load_splits(
+    name: str,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    seed: int = 0,
+    val_split: float = 0.1,
+    per_class: int = 0,
+    on_bad_image: str = "fail",
+    image_size: int | tuple[int, int] | None = None,
+) -> dict[str, Dataset]:
+    """All three splits, as :func:`load` gives them one by one, from one reading of the
+    dataset's files."""
+    official = _official(name, data_dir, seed, on_bad_image, image_size)
+    splits = _train_and_val(official.pop("train"), seed, val_split, per_class)
+    return {**splits, "test": official["test"]}
+
+
+def _official(
+    name: str,
+    data_dir: str | os.PathLike | None,
+    seed: int,
+    on_bad_image: str,
+    image_size: int | tuple[int, int] | None,
+    max_side: int | None = None,
+) -> dict[str, Dataset]:
+    """The dataset's official ``train`` and ``test`` splits, read from its files."""
     if is_folder(name):
         path = name.partition(":")[2] or data_dir
         if not path:
             raise DataError("dataset 'folder' needs a path: folder:PATH or data_dir=PATH")
-        official = load_folder(
+        return load_folder(
             path, seed=seed, on_bad_image=on_bad_image, image_size=image_size, max_side=max_side
         )
-    elif name in CATALOGUE:
+    if name in CATALOGUE:
         root = Path(data_dir) if data_dir is not None else default_data_dir()
         entry = CATALOGUE[name]
-        official = entry.build(entry, root, seed)
-    else:
-        raise UnknownNameError("dataset", name, [*CATALOGUE, "folder:PATH"])
-    if split == "test":
-        return official["test"]
-    train, val = stratified_split(official["train"], val_split, seed)
-    if split == "val":
-        return val
-    return per_class_subset(train, per_class, seed) if per_class else train
+        return entry.build(entry, root, seed)
+    raise UnknownNameError("dataset", name, [*CATALOGUE, "folder:PATH"])
+
+
+def _train_and_val(
+    official_train: Dataset, seed: int, val_split: float, per_class: int
+) -> dict[str, Dataset]:
+    """The validation split held out of the official training split, and what trains."""
+    train, val = stratified_split(official_train, val_split, seed)
+    return {"train": per_class_subset(train, per_class, seed) if per_class else train, "val": val}

@@ -6,6 +6,8 @@ so a run's test images are the same images whichever command reads them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
@@ -23,16 +25,29 @@ MAX_SPLIT_BYTES = 8 << 30  # uint8 pixels one split may hold in memory, as for i
 def load_split(config: TrainConfig, split: str) -> data.Dataset:
     """One split of the run's dataset, resized to ``config.image_size`` (image folders are
     resized as they are decoded, built-in datasets here) and padded (``config.pad``)."""
-    ds = data.load(
-        config.data,
-        split,
-        data_dir=config.data_dir,
-        seed=config.seed,
-        val_split=config.val_split,
-        per_class=config.per_class,
-        on_bad_image=config.on_bad_image,
-        image_size=config.image_size or None,
-    )
+    ds = data.load(config.data, split, **_load_options(config))
+    return _sized(config, ds, split)
+
+
+def load_splits(config: TrainConfig) -> dict[str, data.Dataset]:
+    """The three splits as :func:`load_split` gives them, from one reading of the files."""
+    splits = data.load_splits(config.data, **_load_options(config))
+    return {split: _sized(config, splits.pop(split), split) for split in data.registry.SPLITS}
+
+
+def _load_options(config: TrainConfig) -> dict[str, Any]:
+    return {
+        "data_dir": config.data_dir,
+        "seed": config.seed,
+        "val_split": config.val_split,
+        "per_class": config.per_class,
+        "on_bad_image": config.on_bad_image,
+        "image_size": config.image_size or None,
+    }
+
+
+def _sized(config: TrainConfig, ds: data.Dataset, split: str) -> data.Dataset:
+    """``ds`` resized and padded as the run asks."""
     check_memory(config, ds, split)
     if config.image_size and ds.image_shape[1:] != (config.image_size, config.image_size):
         ds = data.Dataset(ds.name, resized(ds.images, config.image_size), ds.labels, ds.classes)

@@ -54,7 +54,7 @@ from cnnlab.train.resume import (
 from cnnlab.train.run_folder import RunFolder
 from cnnlab.train.schedules import Schedule
 from cnnlab.train.signals import first_sigint_calls
-from cnnlab.train.splits import fit_sample, folder_files, load_split, stream_loader
+from cnnlab.train.splits import fit_sample, folder_files, load_splits, stream_loader
 from cnnlab.train.tensorboard import TensorBoardLog
 from cnnlab.weights import freeze, hold_statistics, save_weights, weight_tensors
 
@@ -115,7 +115,7 @@ class Trainer:
             files = folder_files(config)
             fit_on = fit_sample(config, files)
         else:
-            splits = {split: load_split(config, split) for split in data.registry.SPLITS}
+            splits = load_splits(config)
             fit_on = splits["train"]
         self.preprocessor = fit_preprocess(
             config.preprocess, fit_on, eval_transform(config.augmentation)
