@@ -7,6 +7,7 @@ and the process exits with the error's exit code (2 for bad input).
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -33,6 +34,9 @@ def main() -> None:
     except ImportError:
         from click import exceptions as parse_errors
 
+    # The objects of every import so far live as long as the process: freezing them keeps
+    # the collector from walking them again and again during training (about 0.3 s).
+    gc.freeze()
     try:
         status = command().main(prog_name="cnnlab", standalone_mode=False)
     except CnnlabError as exc:
