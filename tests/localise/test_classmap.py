@@ -2,10 +2,12 @@
 
 import pytest
 import torch
+from PIL import Image
 
 from cnnlab.errors import DataError
 from cnnlab.localise import class_map, on_canvas, plot_class_map, sliding_scores
 from cnnlab.train import Run
+from conftest import run_cli
 
 
 def test_at_the_training_size_the_map_is_one_window_with_the_original_logits(digits_run):
@@ -50,3 +52,27 @@ def test_images_smaller_than_the_training_size_and_canvases_too_small_are_refuse
         class_map(loaded, torch.zeros(1, 1, 10, 10, dtype=torch.uint8))
     with pytest.raises(DataError, match="must fit"):
         on_canvas(loaded.pick(None, 0).pixels, 40, 20, 0)
+
+
+def test_the_classmap_command_maps_an_image_file_and_a_placed_dataset_image(digits_run, tmp_path):
+    Image.new("L", (48, 40), 0).save(tmp_path / "big.png")
+    out = tmp_path / "file-map.png"
+    done = run_cli("viz", "classmap", str(digits_run), "--image", str(tmp_path / "big.png"),
+                   "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "windows" in done.stdout and str(out) in done.stdout
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    placed = tmp_path / "placed.png"
+    done = run_cli("viz", "classmap", str(digits_run), "--index", "2", "--canvas", "48",
+                   "--top", "8", "--left", "12", "--out", str(placed))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "test[2] on 48x48" in done.stdout and placed.is_file()
+
+
+def test_the_classmap_command_refuses_a_canvas_too_small_in_one_line(digits_run, tmp_path):
+    done = run_cli("viz", "classmap", str(digits_run), "--canvas", "20", "--out",
+                   str(tmp_path / "never.png"))  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: --canvas 20") and "must fit" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "never.png").exists()

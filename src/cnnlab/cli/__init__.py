@@ -23,6 +23,7 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     summary,
     train,
     viz_attribution,
+    viz_classmap,
     viz_inside,
     viz_synthesis,
 )

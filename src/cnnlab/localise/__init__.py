@@ -4,8 +4,9 @@ from cnnlab.localise.classmap import (
     ClassMap,
     class_map,
     on_canvas,
+    picture,
     plot_class_map,
     sliding_scores,
 )
 
-__all__ = ["ClassMap", "class_map", "on_canvas", "plot_class_map", "sliding_scores"]
+__all__ = ["ClassMap", "class_map", "on_canvas", "picture", "plot_class_map", "sliding_scores"]

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from cnnlab.data.images import read_image
 from cnnlab.errors import DataError
 from cnnlab.figure import save_figure, subplots
 from cnnlab.nn import convolutionize
@@ -140,3 +141,23 @@ def on_canvas(pixels: torch.Tensor, size: int, top: int, left: int) -> torch.Ten
     canvas = torch.zeros(1, channels, size, size, dtype=torch.uint8)
     canvas[:, :, top : top + height, left : left + width] = pixels
     return canvas
+
+
+def picture(
+    run: Run,
+    image: str | Path | None,
+    *,
+    index: int = 0,
+    split: str = "test",
+    canvas: int | None = None,
+    top: int = 0,
+    left: int = 0,
+) -> tuple[torch.Tensor, str]:
+    """The uint8 pixels to map and where they came from: an image file at its own size, or
+    ``split``'s image ``index`` pasted on a ``canvas`` x ``canvas`` black picture."""
+    if image is not None:
+        channels = run.input_shape[0]
+        return read_image(image, "L" if channels == 1 else "RGB"), str(image)
+    picked = run.pick(None, index, split)
+    size = canvas if canvas is not None else 2 * max(picked.pixels.shape[-2:])
+    return on_canvas(picked.pixels, size, top, left), f"{picked.source} on {size}x{size}"
