@@ -5,6 +5,9 @@ so on an image larger than the training size it gives a grid of class scores, on
 window the original network would see if slid over the image with the network's total
 stride (Sermanet et al., 2013, OverFeat; Long et al., 2015). :func:`sliding_scores` is that
 window-by-window loop, kept as the reference the one pass is checked and timed against.
+The two agree exactly for networks without padding (LeNet-5); a padded convolution sees
+the neighbouring pixels in the one pass where a window alone sees zeros, so inner windows
+of such networks (AlexNet, VGG) differ slightly.
 """
 
 from __future__ import annotations
