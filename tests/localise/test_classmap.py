@@ -76,3 +76,15 @@ def test_the_classmap_command_refuses_a_canvas_too_small_in_one_line(digits_run,
     assert done.stderr.startswith("error: --canvas 20") and "must fit" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "never.png").exists()
+
+
+def test_the_classmap_command_names_an_image_file_smaller_than_the_training_size(
+    digits_run, tmp_path
+):
+    Image.new("L", (12, 12), 0).save(tmp_path / "small.png")
+    done = run_cli("viz", "classmap", str(digits_run), "--image", str(tmp_path / "small.png"),
+                   "--out", str(tmp_path / "never.png"))  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: image {tmp_path / 'small.png'}: expected at least")
+    assert "found 12x12" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "never.png").exists()

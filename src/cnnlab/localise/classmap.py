@@ -160,7 +160,14 @@ def picture(
     ``split``'s image ``index`` pasted on a ``canvas`` x ``canvas`` black picture."""
     if image is not None:
         channels = run.input_shape[0]
-        return read_image(image, "L" if channels == 1 else "RGB"), str(image)
+        pixels = read_image(image, "L" if channels == 1 else "RGB")
+        if pixels.shape[2] < run.input_shape[1] or pixels.shape[3] < run.input_shape[2]:
+            raise DataError(
+                f"image {image}: expected at least the training size "
+                f"{run.input_shape[1]}x{run.input_shape[2]}, found "
+                f"{pixels.shape[2]}x{pixels.shape[3]}"
+            )
+        return pixels, str(image)
     picked = run.pick(None, index, split)
     size = canvas if canvas is not None else 2 * max(picked.pixels.shape[-2:])
     return on_canvas(picked.pixels, size, top, left), f"{picked.source} on {size}x{size}"
