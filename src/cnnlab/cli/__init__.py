@@ -12,6 +12,7 @@ from rich.console import Console
 
 from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     classic,
+    compare,
     data_catalogue,
     data_show,
     doctor,
