@@ -19,7 +19,15 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     for lr in (0.1, 0.001):
         out = root / f"lr{lr}"
         fit(
-            TrainConfig(model="lenet5", data="digits", epochs=2, batch_size=64, lr=lr, out=str(out))
+            TrainConfig(
+                model="lenet5",
+                data="digits",
+                per_class=30,
+                epochs=2,
+                batch_size=64,
+                lr=lr,
+                out=str(out),
+            )
         )
         paths.append(out)
     return paths
@@ -44,6 +52,7 @@ def test_compare_table_and_curves(two_runs: list[Path]) -> None:
     assert [t.get_text() for t in accuracy_axes.get_legend().get_texts()] == ["lr=0.1", "lr=0.001"]
 
 
+@pytest.mark.slow  # two fresh cnnlab processes
 def test_cli_writes_curves_and_prints_table(two_runs: list[Path], tmp_path: Path) -> None:
     out = tmp_path / "curves.png"
     result = run_cli("compare", *map(str, two_runs), "--out", str(out))
@@ -53,6 +62,7 @@ def test_cli_writes_curves_and_prints_table(two_runs: list[Path], tmp_path: Path
     assert "61,706" in result.stdout
 
 
+@pytest.mark.slow
 def test_cli_refuses_one_run_and_a_missing_folder(two_runs: list[Path], tmp_path: Path) -> None:
     one = run_cli("compare", str(two_runs[0]), "--out", str(tmp_path / "c.png"))
     assert one.returncode == 2 and "at least two run folders" in one.stderr
