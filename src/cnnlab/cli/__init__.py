@@ -16,6 +16,7 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     data_catalogue,
     data_show,
     doctor,
+    ensemble,
     evaluate,
     inspect_commands,
     models,
