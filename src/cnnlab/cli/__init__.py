@@ -24,6 +24,7 @@ from cnnlab.cli import (  # noqa: F401  (each module registers its command)
     scratch,
     summary,
     train,
+    tune,
     viz_attribution,
     viz_inside,
     viz_synthesis,
