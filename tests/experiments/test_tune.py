@@ -43,6 +43,27 @@ def test_trials_are_runs_and_rerun_resumes(tmp_path: Path) -> None:
     assert len(list((tmp_path / "study").glob("trial-*"))) == 3
 
 
+@pytest.mark.slow  # trains two tiny two-epoch runs
+def test_every_epoch_is_reported_for_pruning(tmp_path: Path) -> None:
+    import optuna
+
+    space = tmp_path / "space.toml"
+    space.write_text(SPACE.replace("epochs = 1", "epochs = 2"))
+    tune(space, 2, tmp_path / "study", sampler="random", pruner="median")
+    study = optuna.load_study(
+        study_name="cnnlab", storage=f"sqlite:///{tmp_path / 'study' / 'study.db'}"
+    )
+    for trial in study.trials:
+        accuracies = [
+            row["val_accuracy"]
+            for row in Run.open(tmp_path / "study" / f"trial-{trial.number:04d}").metrics()
+        ]
+        assert (
+            list(trial.intermediate_values.values()) == accuracies[: len(trial.intermediate_values)]
+        )
+        assert len(trial.intermediate_values) >= 1
+
+
 def test_bad_space_is_one_line(tmp_path: Path) -> None:
     space = tmp_path / "space.toml"
     space.write_text('model = "lenet5"\n[lr]\nlog = true\n')

@@ -14,8 +14,26 @@ from typing import Any
 
 from cnnlab.errors import ConfigError
 from cnnlab.train import Run, TrainConfig, fit
+from cnnlab.train.callbacks import Callback
 
 SAMPLERS = ("tpe", "random")
+PRUNERS = ("none", "median")
+
+
+class ReportValidation(Callback):
+    """Report each epoch's validation accuracy to the trial, and stop a trial the pruner
+    judges hopeless (Optuna's TrialPruned ends training)."""
+
+    def __init__(self, trial: Any):
+        self.trial = trial
+
+    def on_epoch_end(self, trainer: Any, row: dict[str, Any]) -> None:
+        import optuna
+
+        if "val_accuracy" in row:
+            self.trial.report(float(row["val_accuracy"]), row["epoch"])
+            if self.trial.should_prune():
+                raise optuna.TrialPruned(f"epoch {row['epoch']}")
 
 
 @dataclass
@@ -55,7 +73,9 @@ def suggest(trial: Any, name: str, spec: dict[str, Any]) -> Any:
     return trial.suggest_float(name, spec["low"], spec["high"], log=spec.get("log", False))
 
 
-def tune(space: str | Path, trials: int, out: str | Path, sampler: str = "tpe") -> TuneResult:
+def tune(
+    space: str | Path, trials: int, out: str | Path, sampler: str = "tpe", pruner: str = "none"
+) -> TuneResult:
     """Run trials until ``trials`` have completed in the study at ``out/study.db``,
     maximising the last epoch's validation accuracy; write the best recipe to
     ``out/best.toml`` (``cnnlab train --config`` runs it)."""
@@ -63,6 +83,8 @@ def tune(space: str | Path, trials: int, out: str | Path, sampler: str = "tpe") 
 
     if sampler not in SAMPLERS:
         raise ConfigError(f"--sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    if pruner not in PRUNERS:
+        raise ConfigError(f"--pruner must be one of {', '.join(PRUNERS)}, got {pruner!r}")
     if trials < 1:
         raise ConfigError(f"--trials must be at least 1, got {trials}")
     fixed, searched = read_space(Path(space))
@@ -80,16 +102,21 @@ def tune(space: str | Path, trials: int, out: str | Path, sampler: str = "tpe") 
         storage=f"sqlite:///{out / 'study.db'}",
         sampler=chosen,
         direction="maximize",
+        pruner=optuna.pruners.MedianPruner() if pruner == "median" else optuna.pruners.NopPruner(),
         load_if_exists=True,
     )
 
     def objective(trial: optuna.Trial) -> float:
         values = {**fixed, **{name: suggest(trial, name, spec) for name, spec in searched.items()}}
         folder = out / f"trial-{trial.number:04d}"
-        fit(TrainConfig.from_dict({**values, "out": str(folder)}))
+        fit(
+            TrainConfig.from_dict({**values, "out": str(folder)}),
+            callbacks=[ReportValidation(trial)],
+        )
         return float(Run.open(folder, device="cpu").metrics()[-1]["val_accuracy"])
 
-    done = len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
+    finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    done = len(study.get_trials(states=finished))
     if done < trials:
         study.optimize(objective, n_trials=trials - done)
     best = study.best_trial
