@@ -45,6 +45,20 @@ COMMANDS: dict[str, Command | Group] = {
         "List the shipped weights (use each as MODEL, or with --pretrained): model, data, "
         "test accuracy, file size, sha256, and the command that trained them.",
     ),
+    "compare": Command(
+        "cnnlab.cli.compare",
+        "Compare runs: learning curves overlaid, final accuracy, parameters, MACs and time; "
+        "each run is labelled by the config fields that differ (lr=0.1 against lr=0.001).",
+    ),
+    "ensemble": Command(
+        "cnnlab.cli.ensemble",
+        "Average the runs' softmax outputs on the test split; print each member's accuracy "
+        "and the ensemble's.",
+    ),
+    "tune": Command(
+        "cnnlab.cli.tune",
+        "Search hyper-parameters; every trial is a run folder, and rerunning resumes.",
+    ),
     "report": Command(
         "cnnlab.cli.report",
         "Summary, learning curves, confusion matrix, filters, mistakes, layers and "

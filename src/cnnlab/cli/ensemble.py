@@ -1,0 +1,29 @@
+"""``cnnlab ensemble RUN RUN... --data NAME``: each member's and the averaged accuracy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from cnnlab.cli.app import app
+
+
+@app.command("ensemble")
+def ensemble_command(
+    runs: list[Path] = typer.Argument(..., help="Two or more run folders on one dataset."),
+    data: str = typer.Option(None, "--data", help="The dataset every run must be trained on."),
+) -> None:
+    """Average the runs' softmax outputs on the test split; print each member's accuracy
+    and the ensemble's."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from cnnlab.experiments import ensemble
+
+    result = ensemble(list(runs), data)
+    table = Table("member", "test accuracy", title=f"{result.images} test images")
+    for label, accuracy in zip(result.labels, result.member_accuracy, strict=True):
+        table.add_row(label, f"{accuracy:.4f}")
+    table.add_row("ensemble (mean softmax)", f"{result.ensemble_accuracy:.4f}")
+    Console().print(table)

@@ -1,0 +1,52 @@
+"""``cnnlab ensemble``: real digits runs averaged through Run.predict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from cnnlab.errors import ConfigError
+from cnnlab.experiments import ensemble
+from cnnlab.train import Run, TrainConfig, fit
+from conftest import run_cli
+
+
+def train(out: Path, **fields) -> Path:
+    config = {"model": "lenet5", "data": "digits", "per_class": 30, "epochs": 1, "batch_size": 32}
+    fit(TrainConfig(**{**config, **fields, "out": str(out)}))
+    return out
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    root = tmp_path_factory.mktemp("ensemble")
+    return [train(root / f"init{i}", lr=lr) for i, lr in enumerate((2e-3, 5e-3))]
+
+
+def test_ensemble_is_the_mean_of_member_softmax(members: list[Path]) -> None:
+    result = ensemble(members, "digits")
+    runs = [Run.open(p) for p in members]
+    test = runs[0].dataset("test")
+    probabilities = [run.predict(run.dataset("test").images) for run in runs]
+    each = [float((p.argmax(1) == test.labels).float().mean()) for p in probabilities]
+    mean = torch.stack(probabilities).mean(0)
+    assert result.member_accuracy == each
+    assert result.ensemble_accuracy == float((mean.argmax(1) == test.labels).float().mean())
+    assert result.images == len(test.labels)
+    assert result.labels == ["lr=0.002", "lr=0.005"]
+
+
+def test_refuses_another_dataset_name(members: list[Path]) -> None:
+    with pytest.raises(ConfigError, match="trained on 'digits', expected 'mnist'"):
+        ensemble(members, "mnist")
+
+
+@pytest.mark.slow  # starts a cnnlab process
+def test_cli_prints_members_and_ensemble(members: list[Path]) -> None:
+    result = run_cli("ensemble", *map(str, members), "--data", "digits")
+    assert result.returncode == 0, result.stderr
+    assert "lr=0.002" in result.stdout and "ensemble (mean softmax)" in result.stdout
+    one = run_cli("ensemble", str(members[0]))
+    assert one.returncode == 2 and "at least two run folders" in one.stderr
