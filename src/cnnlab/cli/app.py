@@ -210,11 +210,6 @@ COMMANDS: dict[str, Command | Group] = {
                 "cnnlab.cli.viz_synthesis",
                 "A noise image the network calls a chosen class with high confidence.",
             ),
-            "classmap": Command(
-                "cnnlab.cli.viz_classmap",
-                "The network made fully convolutional (Sermanet et al., 2013) over a larger "
-                "image: each class's score per window and the best class of each window.",
-            ),
         },
     ),
 }
