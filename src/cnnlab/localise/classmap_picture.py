@@ -57,7 +57,10 @@ class ClassMapPicture(Picture):
                              extent=self.extent(), interpolation="nearest")  # fmt: skip
             ax.set_title(f"score of {self.classes[k]!r}", fontsize=9)
             fig.colorbar(heat, ax=ax, fraction=0.046, pad=0.04)
-        for ax in flat:
+        height, width = self.image.shape[-2:]
+        for ax in flat:  # the whole image, though the map covers only the windows' centres
+            ax.set_xlim(-0.5, width - 0.5)
+            ax.set_ylim(height - 0.5, -0.5)
             ax.axis("off")
         fig.suptitle(self.title, fontsize=10)
         return save_figure(fig, path)
