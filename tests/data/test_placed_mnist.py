@@ -3,10 +3,12 @@
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from cnnlab import data
 from cnnlab.data.placed_mnist import place, tight_boxes
-from conftest import SHARED_DATA
+from cnnlab.data.show import augmented_grid
+from conftest import SHARED_DATA, run_cli
 
 
 def strokes() -> np.ndarray:
@@ -62,3 +64,24 @@ def test_loading_from_the_mnist_files_gives_boxes_that_follow_every_split(name):
     val = data.load(name, "val", data_dir=SHARED_DATA, seed=0)
     assert val.boxes is not None and len(val.boxes) == 6_000
     assert torch.equal(data.load(name, "test", data_dir=SHARED_DATA, seed=0).boxes, test.boxes)
+
+
+def red_pixels(path) -> int:
+    with Image.open(path) as png:
+        pixels = np.asarray(png.convert("RGB")).astype(int)
+    return int(((pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)).sum())
+
+
+@pytest.mark.slow
+def test_data_show_draws_each_originals_box(tmp_path):
+    out = tmp_path / "boxes.png"
+    args = ["data", "show", "translated-mnist", "--count", "3", "--copies", "1"]
+    result = run_cli(*args, "--data-dir", str(SHARED_DATA), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    grid = augmented_grid("translated-mnist", count=3, copies=1, data_dir=SHARED_DATA)
+    train = data.load("translated-mnist", "train", data_dir=SHARED_DATA)
+    assert torch.equal(grid.boxes, train.boxes[:3])
+    assert red_pixels(out) > 0  # the boxes; the grey digits and black canvas have none
+    plain = tmp_path / "plain.png"
+    run_cli("data", "show", "digits", "--count", "3", "--copies", "1", "--out", str(plain))
+    assert red_pixels(plain) == 0
