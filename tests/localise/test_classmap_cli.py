@@ -38,3 +38,9 @@ def test_a_canvas_smaller_than_the_image_is_refused(digits_run):
     result = run_cli("viz", "classmap", str(digits_run), "--canvas", "20")
     assert result.returncode == 2
     assert "--canvas 20x20 is smaller than the 32x32 image it holds" in result.stderr
+
+
+def test_an_index_past_the_split_is_refused(digits_run):
+    result = run_cli("viz", "classmap", str(digits_run), "--index", "360")
+    assert result.returncode == 2
+    assert "image index 360 is out of range: the test split of 'digits' has 360" in result.stderr

@@ -109,15 +109,9 @@ def classmap_picture(
     if image is not None:
         pixels, source = read_image(image, "L" if channels == 1 else "RGB"), str(image)
     else:
-        dataset = run.dataset(split)
-        if not 0 <= index < len(dataset):
-            raise DataError(
-                f"image index {index} is out of range: the {split} split of "
-                f"{run.config.data!r} has {len(dataset)} images (0..{len(dataset) - 1})"
-            )
-        small = dataset.images[index : index + 1]
-        side = canvas or 2 * max(small.shape[-2:])
-        pixels, source = on_canvas(small, (side, side)), f"{split}[{index}]"
+        picked = run.pick(None, index, split)
+        side = canvas or 2 * max(picked.pixels.shape[-2:])
+        pixels, source = on_canvas(picked.pixels, (side, side)), picked.source
     scores = class_map(run.model, run.input_shape, pixels.float() / 255, run.preprocess)
     rows, columns = scores.scores.shape[-2:]
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "", Path(source).stem) or "image"
