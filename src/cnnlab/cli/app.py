@@ -206,6 +206,11 @@ COMMANDS: dict[str, Command | Group] = {
                 "cnnlab.cli.viz_synthesis",
                 "Fast gradient sign: a perturbation too small to see that changes the prediction.",
             ),
+            "classmap": Command(
+                "cnnlab.cli.viz_classmap",
+                "Class scores of every training-size window of a larger image, in one pass of "
+                "the convolutionized network, and the best class per window.",
+            ),
             "fooling": Command(
                 "cnnlab.cli.viz_synthesis",
                 "A noise image the network calls a chosen class with high confidence.",

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from cnnlab.data import cifar
 from cnnlab.data.digits import build_digits
 from cnnlab.data.mnist import MNIST_FILES, build_emnist, build_idx_dataset
+from cnnlab.data.placed_mnist import build_cluttered, build_translated
 from cnnlab.data.svhn import build_svhn
 from cnnlab.errors import UnknownNameError
 
@@ -99,6 +100,10 @@ def _entry(name, title, folder, mirrors, files, shape, classes, sizes, build) ->
 
 
 MNIST_SIZES = {"train": 60_000, "test": 10_000}
+MNIST_MD5 = (
+    "f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
+    "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c",
+)  # fmt: skip
 EMNIST_ZIP = (RemoteFile("gzip.zip", "58c8d27c78d21e728a6bc7b3cc06412e"),)
 EMNIST_MIRRORS = (
     "https://biometrics.nist.gov/cs_links/EMNIST/",
@@ -124,11 +129,20 @@ CATALOGUE: dict[str, CatalogueEntry] = {
         _entry(
             "mnist", "MNIST handwritten digits (LeCun, Cortes, Burges)", "mnist",
             ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"),
-            _idx_files(
-                "f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
-                "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c",
-            ),
+            _idx_files(*MNIST_MD5),
             (1, 28, 28), DIGITS, MNIST_SIZES, build_idx_dataset,
+        ),
+        _entry(
+            "translated-mnist", "MNIST digits placed at random on a 60x60 canvas, with boxes",
+            "mnist", ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                      "http://yann.lecun.com/exdb/mnist/"),
+            _idx_files(*MNIST_MD5), (1, 60, 60), DIGITS, MNIST_SIZES, build_translated,
+        ),
+        _entry(
+            "cluttered-mnist", "translated MNIST over 8 fragments of other digits (Jaderberg "
+            "et al., 2015), with boxes", "mnist", ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                                                   "http://yann.lecun.com/exdb/mnist/"),
+            _idx_files(*MNIST_MD5), (1, 60, 60), DIGITS, MNIST_SIZES, build_cluttered,
         ),
         _entry(
             "fashion-mnist", "Fashion-MNIST clothing images (Xiao, Rasul, Vollgraf; Zalando)",

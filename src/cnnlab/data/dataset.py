@@ -17,6 +17,7 @@ class Dataset:
     images: torch.Tensor  # uint8, (N, C, H, W)
     labels: torch.Tensor  # int64, (N,)
     classes: list[str]
+    boxes: torch.Tensor | None = None  # float32 (N, 4): x, y, width, height in pixels, or None
 
     def __post_init__(self) -> None:
         if self.images.dtype != torch.uint8 or self.images.ndim != 4:
@@ -30,6 +31,11 @@ class Dataset:
                 f"found {tuple(self.labels.shape)}"
             )
         self.labels = self.labels.to(torch.int64)
+        if self.boxes is not None and self.boxes.shape != (len(self.images), 4):
+            raise DataError(
+                f"dataset {self.name!r}: expected {len(self.images)} boxes (x, y, w, h), "
+                f"found {tuple(self.boxes.shape)}"
+            )
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -44,7 +50,8 @@ class Dataset:
 
     def subset(self, indices: np.ndarray | torch.Tensor) -> Dataset:
         index = torch.as_tensor(indices, dtype=torch.int64)
-        return Dataset(self.name, self.images[index], self.labels[index], self.classes)
+        boxes = self.boxes[index] if self.boxes is not None else None
+        return Dataset(self.name, self.images[index], self.labels[index], self.classes, boxes)
 
     def channel_stats(self) -> tuple[list[float], list[float]]:
         """Per-channel mean and (unbiased) standard deviation of the pixels, on the 0..1 scale.

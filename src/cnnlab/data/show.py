@@ -24,6 +24,8 @@ class AugmentedGrid(Picture):
     originals: torch.Tensor  # (N, C, H, W) on 0..1
     augmented: torch.Tensor  # (copies, N, C, H', W') on 0..1
     labels: list[str]  # the class of each row
+    boxes: torch.Tensor | None = None  # (N, 4) x, y, w, h of each original's object, or None
+    BOX_COLOUR = "red"
 
     def draw(self, path: Path) -> Path:
         count, copies = len(self.originals), len(self.augmented)
@@ -39,12 +41,21 @@ class AugmentedGrid(Picture):
                           vmin=0, vmax=1, interpolation="nearest")  # fmt: skip
                 ax.set_xticks([]), ax.set_yticks([])
             axes[row, 0].set_ylabel(self.labels[row], rotation=0, ha="right", va="center")
+            if self.boxes is not None:  # on the original: augmentation may move the object
+                self.draw_box(axes[row, 0], self.boxes[row])
         axes[0, 0].set_title("original", fontsize=9)
         for column in range(1, copies + 1):
             axes[0, column].set_title(f"copy {column}", fontsize=9)
         fig.suptitle(self.title, fontsize=10)
         fig.tight_layout()
         return save_figure(fig, path)
+
+    def draw_box(self, ax, box: torch.Tensor) -> None:
+        from matplotlib.patches import Rectangle
+
+        x, y, width, height = box.tolist()  # pixel edges sit half a pixel before the centres
+        ax.add_patch(Rectangle((x - 0.5, y - 0.5), width, height, fill=False,
+                               edgecolor=self.BOX_COLOUR, linewidth=1))  # fmt: skip
 
 
 PREVIEW_SIDE = 256
@@ -83,4 +94,5 @@ def augmented_grid(
         originals=originals,
         augmented=augmented,
         labels=[dataset.classes[int(label)] for label in dataset.labels[: len(originals)]],
+        boxes=None if dataset.boxes is None else dataset.boxes[: len(originals)],
     )
