@@ -14,7 +14,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check $(TORCH)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[tensorboard,dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[tensorboard,dev,export]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -13,7 +13,8 @@ from conftest import REPO, cli_env
 SUBPACKAGES = [
     "cnnlab.errors", "cnnlab.atomic", "cnnlab.figure", "cnnlab.nn", "cnnlab.models",
     "cnnlab.data", "cnnlab.weights", "cnnlab.train", "cnnlab.inspect", "cnnlab.viz",
-    "cnnlab.classic", "cnnlab.scratch", "cnnlab.attack", "cnnlab.cli",
+    "cnnlab.classic", "cnnlab.scratch", "cnnlab.explain", "cnnlab.predict", "cnnlab.export",
+    "cnnlab.attack", "cnnlab.cli",
 ]  # fmt: skip
 
 

@@ -94,9 +94,15 @@ def test_read_only_folders_give_one_line_for_every_command(read_only, tmp_path):
     one_error_line(run_cli("train", "--resume", run, "--epochs", "2"), 1, "read-only")
     one_error_line(run_cli("report", run), 1, "read-only")
     one_error_line(run_cli("viz", "filters", run), 1, "read-only")
+    evaluated = run_cli("eval", run)  # the numbers are printed before the plot cannot be
+    assert "test accuracy" in evaluated.stdout
+    one_error_line(evaluated, 1, "read-only")
     before = sorted(p.name for p in (source / "run").rglob("*"))
     page = tmp_path / "page.html"
     assert run_cli("report", run, "--out", str(page)).returncode == 0 and page.is_file()
     filters = tmp_path / "filters.png"
     assert run_cli("viz", "filters", run, "--out", str(filters)).returncode == 0
+    confusion = tmp_path / "confusion.png"
+    assert run_cli("eval", run, "--tta", "flip", "--out", str(confusion)).returncode == 0
+    assert confusion.is_file()
     assert sorted(p.name for p in (source / "run").rglob("*")) == before

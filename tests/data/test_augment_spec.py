@@ -4,6 +4,7 @@ import pytest
 import torch
 from PIL import Image
 
+from cnnlab.data import load
 from cnnlab.data.augment import (
     build_augment,
     crop_pad,
@@ -13,6 +14,7 @@ from cnnlab.data.augment import (
 )
 from cnnlab.data.augment_geometric import Affine, Crop, Elastic, Flip
 from cnnlab.data.dataset import Dataset
+from cnnlab.data.show import augmented_grid
 from cnnlab.errors import ConfigError
 from cnnlab.train import TrainConfig
 from conftest import run_cli
@@ -146,6 +148,25 @@ def test_data_show_reports_a_bad_spec_and_a_bad_count(tmp_path):
     assert bad.returncode == 2 and "bad parameter 'q=1' in 'elastic:q=1'" in bad.stderr
     many = run_cli("data", "show", "digits", "--count", "0", "--out", str(tmp_path / "g.png"))
     assert many.returncode == 2 and "--count must be between 1 and 64, found 0" in many.stderr
+
+
+def test_data_show_writes_nothing_into_the_current_folder_unasked(tmp_path):
+    result = run_cli("data", "show", "digits", cwd=tmp_path)
+    assert result.returncode == 2 and "Missing option '--out'" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_augmented_grid_from_python_holds_what_it_draws(tmp_path):
+    grid = augmented_grid("digits", "crop:size=24", count=3, copies=2, seed=1)
+    assert grid.originals.shape == (3, 1, 32, 32) and grid.augmented.shape == (2, 3, 1, 24, 24)
+    assert grid.labels == [
+        str(label) for label in load("digits", "train", seed=1).labels[:3].tolist()
+    ]
+    assert grid.notes == ["3 images of digits with 2 augmented copies each (24x24)"]
+    with pytest.raises(ConfigError, match="no file named for 'digits \\(train\\), augment"):
+        grid.save()
+    with Image.open(grid.save(tmp_path / "g.png")) as image:
+        assert image.format == "PNG" and image.size[1] > 200
 
 
 def test_a_crop_larger_than_the_images_says_so():

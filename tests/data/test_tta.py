@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from cnnlab.data.tta import predict, ten_crop, views
+from cnnlab.data.tta import predict, ten_crop, unseen_views, views
 from cnnlab.errors import ConfigError
 from conftest import run_cli
 
@@ -85,3 +85,53 @@ def test_cli_eval_with_tta_prints_the_mode(digits_run):
     bad = run_cli("eval", str(digits_run), "--tta", "mirror")
     assert bad.returncode == 2
     assert "unknown test-time augmentation 'mirror': expected one of none, flip" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("mode", "augment", "missing"),
+    [
+        ("flip", "", "(no flips)"),
+        ("flip", "crop:4", "(no flips)"),
+        ("10crop", "flip", "(no shifts)"),
+        ("10crop", "affine:rot=10", "(no flips, no shifts)"),
+        ("multiscale", "flip,crop:4", "(no scales)"),
+    ],
+)
+def test_tta_of_views_training_never_showed_warns_naming_the_training_augmentation(
+    mode, augment, missing
+):
+    warning = unseen_views(mode, augment)
+    trained = f"augment {augment!r}" if augment else "no augmentation"
+    assert warning is not None
+    assert f"--tta {mode} averages" in warning and f"trained with {trained} {missing}" in warning
+
+
+@pytest.mark.parametrize(
+    ("mode", "augment"),
+    [
+        ("none", ""),
+        ("flip", "flip"),
+        ("flip", "affine:rot=5,flip:p=0.5"),
+        ("10crop", "flip,crop:4"),
+        ("10crop", "scale_jitter:min=36:max=48:size=32,flip"),
+        ("multiscale", "resized_crop:32,flip"),
+    ],
+)
+def test_tta_of_views_training_showed_is_quiet(mode, augment):
+    assert unseen_views(mode, augment) is None
+
+
+def test_eval_with_tta_or_another_split_writes_its_own_plot_and_warns(digits_run, tmp_path):
+    """The digits run was trained without augmentation: flip TTA warns, and neither it nor
+    the validation split touches the plain test plot."""
+    plain = digits_run / "plots" / "confusion.png"
+    before = plain.read_bytes()
+    flipped = run_cli("eval", str(digits_run), "--tta", "flip")
+    assert flipped.returncode == 0, flipped.stderr
+    assert "warning: --tta flip averages flips of each image, but the run was trained with no " \
+        "augmentation (no flips)" in flipped.stdout  # fmt: skip
+    assert (digits_run / "plots" / "confusion-test-tta-flip.png").stat().st_size > 0
+    val = run_cli("eval", str(digits_run), "--split", "val", "--out", str(tmp_path / "v.png"))
+    assert val.returncode == 0, val.stderr
+    assert "warning" not in val.stdout and (tmp_path / "v.png").stat().st_size > 0
+    assert plain.read_bytes() == before

@@ -16,7 +16,7 @@ def test_lenet5_passes():
 def test_bad_input_shape_and_model_are_named():
     result = run_cli("inspect", "gradcheck", "lenet5", "--input", "1x32")
     assert result.returncode == 2
-    assert "--input expects CxHxW such as 1x32x32, found '1x32'" in result.stderr
+    assert "--input expects CxHxW such as 3x224x224, found '1x32'" in result.stderr
     result = run_cli("inspect", "gradcheck", "lenet5", "--input", "1x8x8")
     assert result.returncode == 2
     assert "lenet5 cannot run on input 1x8x8" in result.stderr

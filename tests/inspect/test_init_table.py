@@ -1,4 +1,5 @@
-"""The initialisation slides of seeds/004, reproduced on a 10-layer net of 500 units."""
+"""The initialisation slides of the lectures (Glorot and Bengio, 2010), reproduced on a 10-layer
+net of 500 units."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 from cnnlab.errors import ConfigError
 from cnnlab.inspect.init_table import deep_net, init_run, init_table, plot_init_table
 
-# seeds/004: "hidden layer k had mean ... and std ..." for Xavier init with tanh
+# the lecture: "hidden layer k had mean ... and std ..." for Xavier init with tanh
 SLIDE_XAVIER_TANH_STD = [
     0.627953, 0.486051, 0.407723, 0.357108, 0.320917,
     0.292116, 0.273387, 0.254935, 0.239266, 0.228008,

@@ -1,4 +1,4 @@
-"""cnnlab.summary against the lecture's tables (seeds/001), the papers and a real forward pass."""
+"""cnnlab.summary against the lecture's layer tables, the papers and a real forward pass."""
 
 import pytest
 import torch

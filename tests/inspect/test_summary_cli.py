@@ -90,7 +90,7 @@ def test_too_small_input_names_the_layer_and_exit_2():
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (("--input", "3x224"), "--input must be CxHxW with positive integers, got '3x224'"),
+        (("--input", "3x224"), "--input expects CxHxW such as 3x224x224, found '3x224'"),
         (("--format", "xml"), "--format must be one of table, csv, json, got 'xml'"),
         (("--device", "gpu0"), "--device must name a torch device (meta, cpu, cuda), got 'gpu0'"),
     ],

@@ -7,7 +7,8 @@ from cnnlab.nn import TFAvgPool2d, TFConv2d, TFMaxPool2d, same_padding, tf_outpu
 
 
 def row_sums(padding: str) -> list[float]:
-    """Width 13, filter 6, stride 5 (seeds/002) on the inputs 1..13 with an all-ones filter."""
+    """Width 13, filter 6, stride 5 (the lecture's TF padding example) on the inputs 1..13 with an
+    all-ones filter."""
     conv = TFConv2d(1, 1, (1, 6), stride=(1, 5), padding=padding, bias=False)
     nn.init.ones_(conv.weight)
     x = torch.arange(1.0, 14.0).reshape(1, 1, 1, 13)

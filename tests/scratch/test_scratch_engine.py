@@ -96,7 +96,7 @@ def test_losses_and_their_gradients_equal_autograd():
 
 
 def test_multiclass_svm_loss_of_the_lecture():
-    """seeds/004: cat/car/frog scores of three images give losses 2.9, 0 and 12.9."""
+    """The lecture's example: cat/car/frog scores of three images give losses 2.9, 0 and 12.9."""
     scores = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])  # rows: images
     value, _ = multiclass_hinge(scores, np.array([0, 1, 2]))  # a cat, a car, a frog
     assert value == pytest.approx((2.9 + 0.0 + 12.9) / 3)
@@ -131,13 +131,13 @@ def digits() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarra
 def test_gradient_descent_trains_an_mlp_and_a_cnn_on_digits(digits):
     train, test = digits
     history = fit(mlp([1024, 64, 10], seed=0), train, test, lr=0.5, epochs=8)
-    assert history[-1].test_accuracy > 0.9
+    assert history[-1].val_accuracy > 0.9
     assert history[-1].loss < history[0].loss / 3
     cnn = fit(small_cnn(1, 32, 10, seed=0), train, test, lr=0.1, epochs=3)
-    assert cnn[-1].test_accuracy > 0.85
+    assert cnn[-1].val_accuracy > 0.85
     rumelhart = mlp([1024, 64, 10], squash_output=True, seed=0)
     assert (
-        fit(rumelhart, train, test, loss="squared_error", lr=2.0, epochs=8)[-1].test_accuracy > 0.9
+        fit(rumelhart, train, test, loss="squared_error", lr=2.0, epochs=8)[-1].val_accuracy > 0.9
     )
 
 
@@ -174,3 +174,23 @@ def test_bad_shapes_names_and_a_diverging_loss_are_reported(digits):
         match=r"loss became (nan|inf) at epoch 1, step \d+: the learning rate 1e\+200",
     ):
         fit(mlp([1024, 64, 10], "relu"), train, test, lr=1e200, epochs=1)
+
+
+@pytest.mark.parametrize(("optimizer", "lr"), [("momentum", 0.05), ("adam", 3e-3)])
+def test_the_optimizers_train_an_mlp_on_digits(digits, optimizer, lr):
+    train, test = digits
+    history = fit(mlp([1024, 64, 10], "relu", seed=0), train, test, optimizer=optimizer, lr=lr,
+                  epochs=3)  # fmt: skip
+    assert history[-1].val_accuracy > 0.9 and history[-1].loss < history[0].loss
+
+
+@pytest.mark.slow
+def test_scratch_lenet5_trains_with_adam_from_the_command_line():
+    from conftest import run_cli
+
+    done = run_cli("scratch", "--net", "lenet5", "--optimizer", "adam", "--lr", "1e-3",
+                   "--epochs", "2")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Conv2d(weight(120, 16, 5, 5), bias(120,))" in done.stdout
+    accuracy = float(done.stdout.split("test accuracy ")[1].split()[0])
+    assert accuracy > 0.85

@@ -56,7 +56,7 @@ def test_l1_penalty_is_the_sum_of_absolute_weights():
 
 
 def test_hinge_loss_reproduces_the_lecture_worked_example():
-    # seeds/004, "Linear classifier: Hinge loss": cat, car and frog images, scores per class
+    # the lecture's hinge-loss example: cat, car and frog images, scores per class
     scores = torch.tensor([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])
     labels = torch.tensor([0, 1, 2])
     per_image = [multiclass_hinge(scores[i : i + 1], labels[i : i + 1]).item() for i in range(3)]

@@ -53,7 +53,7 @@ def test_a_fooling_image_from_noise_is_called_the_chosen_class_and_stays_noise(p
 
 def test_bad_epsilon_confidence_and_target_are_named(patch_model):
     start = noise((1, 16, 16), seed=0)
-    with pytest.raises(ConfigError, match="epsilon must be at least 0, got -0.1"):
+    with pytest.raises(ConfigError, match=r"epsilon must be in \[0, 1\], found -0.1"):
         fgsm(patch_model, start, 0, -0.1)
     with pytest.raises(ConfigError, match="confidence must be between 0 and 1, got 1.5"):
         fooling_image(patch_model, 0, start, confidence=1.5)

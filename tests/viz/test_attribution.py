@@ -8,7 +8,7 @@ from cnnlab.errors import CnnlabError, ConfigError, ModelError
 from cnnlab.models import create
 from cnnlab.train.run import PixelModel
 from cnnlab.viz.attribution import gradcam, occlusion, occlusion_map, saliency, window_starts
-from cnnlab.viz.probes import last_conv_layer, layer_names
+from cnnlab.viz.probes import layer_names
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +67,15 @@ def test_gradcam_of_the_last_conv_layer_peaks_inside_the_patch(patch_gap_model, 
     images, labels = patch_batch
     model = patch_gap_model
     assert torch.equal(model(images).argmax(1), labels)
-    assert last_conv_layer(model, (1, 16, 16)) == "features.5"
-    maps = gradcam(model, images, labels)
+    maps = gradcam(model, images, labels, layer="features.5")
     assert maps.shape == (8, 16, 16) and (maps >= 0).all()
     assert all(inside_patch(*pos) for pos in argmax_positions(maps)), argmax_positions(maps)
-    assert torch.allclose(maps, gradcam(model, images, labels, layer="features.5"))
+
+
+def test_gradcam_without_a_layer_needs_the_model_to_declare_one(patch_gap_model, patch_batch):
+    images, labels = patch_batch
+    with pytest.raises(ModelError, match="TinyNet declares no cam_layer: name the layer"):
+        gradcam(patch_gap_model, images, labels)
 
 
 @pytest.mark.parametrize(("size", "stride"), [(4, 2), (5, 3), (3, 3)])
@@ -110,9 +114,12 @@ def test_bad_options_name_the_value_and_the_limit(patch_model, patch_batch):
         gradcam(patch_model, images, layer="conv9")
 
 
-def test_gradcam_finds_the_last_spatial_conv_of_zoo_models():
-    assert last_conv_layer(create("lenet5"), (1, 32, 32)) == "features.3"  # C5 is 1x1
-    assert last_conv_layer(create("resnet18"), (3, 64, 64)) == "layer4.1.conv2"
+def test_gradcam_defaults_to_the_layer_the_model_declares():
+    torch.manual_seed(0)
+    model = create("lenet5").eval()
+    images = torch.rand(2, 1, 32, 32)
+    assert model.cam_layer == "features.5"  # S4: C5 after it is 1x1
+    assert torch.equal(gradcam(model, images), gradcam(model, images, layer="features.5"))
 
 
 def test_a_pixel_model_takes_pixels_and_keeps_its_layer_names(patch_model, patch_batch):

@@ -1,4 +1,4 @@
-"""Breaking CNNs (seeds/004): gradient attacks, robustness curves and fooling images.
+"""Breaking CNNs: gradient attacks, robustness curves and fooling images.
 
 The gradient attacks (FGSM, PGD) live in :mod:`cnnlab.train.attacks`, where adversarial
 training uses them too; this package measures a run's robustness with them and searches

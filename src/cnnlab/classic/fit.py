@@ -1,19 +1,23 @@
 """Cross-validate a classic classifier on training features, refit the best, test it.
 
-"Use cross-validation for your parameters" (seeds/003): every combination of the grid is
+"Use cross-validation for your parameters" (the standard advice of the CS231n course notes): every
+combination of the grid is
 scored on ``folds`` stratified folds of the training features; the best mean accuracy is
 refitted on all of them and measured once on the test features.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from cnnlab.atomic import atomic_write_text
 from cnnlab.classic.features import Features
 from cnnlab.classic.methods import METRICS, Method, estimator_grid, get_method, parse_grid
 from cnnlab.errors import ConfigError, DataError
@@ -45,6 +49,10 @@ class ClassicResult:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def save_json(self, path: str | Path) -> Path:
+        """The whole result, every fold's score included, as a JSON file."""
+        return atomic_write_text(path, json.dumps(self.as_dict(), indent=2) + "\n")
 
 
 def fit_classic(

@@ -1,4 +1,5 @@
-"""The command line: each module adds one command (or group) to ``app``; ``main`` runs it.
+"""The command line: ``main`` runs the command table of :mod:`cnnlab.cli.app`, importing
+only the module of the command that runs.
 
 A :class:`~cnnlab.errors.CnnlabError` is printed as one line, without a traceback,
 and the process exits with the error's exit code (2 for bad input).
@@ -7,27 +8,18 @@ and the process exits with the error's exit code (2 for bad input).
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from rich.console import Console
 
-from cnnlab.cli import (  # noqa: F401  (each module registers its command)
-    classic,
-    data_catalogue,
-    data_show,
-    doctor,
-    evaluate,
-    inspect_commands,
-    models,
-    report,
-    scratch,
-    summary,
-    train,
-    viz_attribution,
-    viz_inside,
-    viz_synthesis,
-)
-from cnnlab.cli.app import app
+from cnnlab.cli.app import COMMANDS, HELP
+from cnnlab.cli.lazy import lazy_group
 from cnnlab.errors import CnnlabError, shown
+
+
+def command() -> Any:
+    """The whole command line as one click group; each command's module loads when it runs."""
+    return lazy_group("cnnlab", HELP, "cnnlab.cli.app:app", COMMANDS)
 
 
 def main() -> None:
@@ -35,16 +27,14 @@ def main() -> None:
     what kind: 2 bad input (names, values, files, usage), 1 a failure of the work or the
     machine, 130 interrupted."""
     import typer
-    import typer.main
 
     try:
         from typer._click import exceptions as parse_errors  # typer >= 0.20 carries click
     except ImportError:
         from click import exceptions as parse_errors
 
-    command = typer.main.get_command(app)
     try:
-        command.main(prog_name="cnnlab", standalone_mode=False)
+        status = command().main(prog_name="cnnlab", standalone_mode=False)
     except CnnlabError as exc:
         fail(str(exc), exc.exit_code)
     except parse_errors.NoArgsIsHelpError as exc:
@@ -59,6 +49,8 @@ def main() -> None:
         fail("interrupted", 130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    if isinstance(status, int) and status:  # typer.Exit(1) comes back as the status
+        sys.exit(status)
 
 
 def fail(message: str, status: int) -> None:

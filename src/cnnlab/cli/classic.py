@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import math
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from cnnlab.atomic import atomic_write_text
-from cnnlab.classic import METHODS, fit_classic, pixel_features, plot_cross_validation, run_features
-from cnnlab.classic.methods import get_method, parse_grid
-from cnnlab.classic.splits import load_splits
 from cnnlab.cli.app import app
-from cnnlab.errors import ConfigError
-from cnnlab.train.run import Run
+from cnnlab.cli.options import DATA_DIR
 
-METHOD_HELP = ". ".join(f"{m.name}: {m.description}" for m in METHODS.values())
+METHOD_HELP = (  # written out, so that `cnnlab classic --help` loads no scikit-learn
+    "knn: the k nearest training images vote, by L1 or L2 distance (knobs k, metric). "
+    "linear-svm: one class against the rest, squared hinge loss (knob C). "
+    "softmax: multinomial logistic regression (knob C). "
+    "svm: a Gaussian (RBF) kernel (knobs C, gamma)"
+)
 
 
 @app.command("classic")
@@ -35,40 +32,35 @@ def classic_command(
     data: str | None = typer.Option(
         None, help="Dataset (default: digits for pixels, the run's dataset for a run)."
     ),
-    data_dir: str | None = typer.Option(None, help="Dataset folder (default: $CNNLAB_DATA)."),
+    data_dir: str | None = DATA_DIR,
     grid: list[str] = typer.Option(
         [], help="KNOB=V1,V2,... to cross-validate, e.g. k=1,3,5 or C=0.1,1; repeatable."
     ),
     folds: int = typer.Option(5, help="Folds of the cross-validation."),
     per_class: int = typer.Option(0, help="Keep this many training images of each class (0: all)."),
     seed: int = typer.Option(0, help="Seeds the folds, the per-class draw and the solvers."),
-    plot: str | None = typer.Option(None, help="Write the cross-validation curve to this PNG."),
+    plot: str | None = typer.Option(
+        None, "--plot", "--out", help="Write the cross-validation curve to this PNG."
+    ),
     json_path: str | None = typer.Option(
         None, "--json", help="Write the whole result (every fold's score) to this JSON file."
     ),
 ) -> None:
     """Nearest neighbours, SVMs or softmax on pixels or a run's features: the knobs chosen
     by cross-validation on the training split, then the test accuracy."""
-    chosen = get_method(method)  # unknown names and bad grids fail before any data is read
-    knobs = parse_grid(chosen, grid)
-    if layer is not None and features == "pixels":
-        raise ConfigError("--layer picks a layer of a run's network: give the run as --features")
+    from cnnlab.classic import plot_cross_validation
+    from cnnlab.classic.classify import classify
+
+    result = classify(
+        method, features, layer=layer, checkpoint=checkpoint, data=data, data_dir=data_dir,
+        grid=grid, folds=folds, per_class=per_class, seed=seed,
+    )  # fmt: skip
     console = Console()
-    run = Run.open(features, checkpoint) if features != "pixels" else None
-    train, test = load_splits(data, data_dir=data_dir, run=run, per_class=per_class, seed=seed)
-    if run is None:
-        train_features, test_features = pixel_features(train), pixel_features(test)
-    else:
-        train_features = run_features(run, train, layer)
-        test_features = run_features(run, test, layer)
-    settings = math.prod(len(values) for values in knobs.values())
     console.print(
-        f"{chosen.name} on {train.name}: {settings} setting(s) x {folds} folds of "
-        f"{len(train_features)} training images, {train_features.dim} values each",
+        f"{result.method} on {result.data}: {len(result.cross_validation)} setting(s) x "
+        f"{result.folds} folds of {result.train_images} training images, {result.dim} values each",
         highlight=False,
     )
-    result = fit_classic(chosen, train_features, test_features, grid=knobs, folds=folds, seed=seed)
-
     table = Table()
     for name in result.best:
         table.add_column(name, justify="right")
@@ -94,5 +86,4 @@ def classic_command(
     if plot:
         console.print(f"cross-validation plot: {plot_cross_validation(result, plot)}")
     if json_path:
-        atomic_write_text(json_path, json.dumps(result.as_dict(), indent=2) + "\n")
-        console.print(f"result: {json_path}")
+        console.print(f"result: {result.save_json(json_path)}")

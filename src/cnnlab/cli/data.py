@@ -1,11 +1,9 @@
 """``cnnlab data ...``: the dataset catalogue, downloads and looking at images.
 
-This module holds the command group; each command lives in its own module.
+The commands register on ``data_app``; each lives in its own module, named in the command
+table of :mod:`cnnlab.cli.app`.
 """
 
 import typer
 
-from cnnlab.cli.app import app
-
-data_app = typer.Typer(help="Datasets: list, download, look at.", no_args_is_help=True)
-app.add_typer(data_app, name="data")
+data_app = typer.Typer()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from cnnlab.cli.data import data_app
 from cnnlab.cli.tables import one_line_table
-from cnnlab.data import CATALOGUE, catalogue_entry, default_data_dir, download
-from cnnlab.data.catalogue import CatalogueEntry
+
+if TYPE_CHECKING:
+    from cnnlab.data.catalogue import CatalogueEntry
 
 DATA_DIR_HELP = "Data folder (default: $CNNLAB_DATA, else the user's cache folder)."
 
@@ -30,6 +32,8 @@ def local_status(entry: CatalogueEntry, root: Path) -> str:
 @data_app.command("list")
 def list_command(data_dir: Path = typer.Option(None, help=DATA_DIR_HELP)) -> None:
     """The datasets cnnlab knows: image shape, classes, split sizes, and whether they are here."""
+    from cnnlab.data import CATALOGUE, default_data_dir
+
     root = data_dir or default_data_dir()
     rows = [
         (
@@ -59,6 +63,8 @@ def get_command(
     ),
 ) -> None:
     """Download a dataset's files into the data folder and verify their checksums."""
+    from cnnlab.data import catalogue_entry, default_data_dir, download
+
     entry = catalogue_entry(name)
     console = Console()
     if entry.bundled:

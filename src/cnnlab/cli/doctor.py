@@ -10,9 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from cnnlab.cli.app import app
-from cnnlab.inspect.doctor import DoctorSettings, run_doctor
-from cnnlab.inspect.setup import prepare
-from cnnlab.train.config import TrainConfig
 
 STYLES = {"pass": "green", "warn": "yellow", "fail": "bold red"}
 
@@ -32,8 +29,12 @@ def doctor_command(
     seed: int = typer.Option(0, help="Seeds the initialisation and the batches."),
     device: str = typer.Option("cpu", help="cpu, cuda or cuda:N."),
 ) -> None:
-    """Run the checklist of seeds/003 and seeds/004 on a fresh MODEL and the dataset: initial
-    loss, regularisation, overfitting 20 examples, learning rate, hidden units, backprop."""
+    """Run the babysitting checklist (Karpathy, CS231n notes) on a fresh MODEL and its data:
+    initial loss, regularisation, overfitting 20 examples, learning rate, hidden units, backprop."""
+    from cnnlab.inspect.doctor import DoctorSettings, run_doctor
+    from cnnlab.inspect.setup import prepare
+    from cnnlab.train.config import TrainConfig
+
     config = TrainConfig(
         model=model,
         data=data,

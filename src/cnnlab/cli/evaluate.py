@@ -1,30 +1,42 @@
-"""``cnnlab eval RUN``: rebuild the model from its run folder and evaluate it."""
+"""``cnnlab eval RUN``: evaluate a run on a split and plot its confusion matrix."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cnnlab.cli.app import app
-from cnnlab.train import RunFolder, evaluate_run
-from cnnlab.viz.plots import plot_confusion
+from cnnlab.cli.options import CHECKPOINT, RUN, out
+from cnnlab.cli.pictures import save_and_report
 
 
 @app.command("eval")
 def eval_command(
-    run: str = typer.Argument(..., help="Run folder written by `cnnlab train`."),
+    run: Path = RUN,
     split: str = typer.Option("test", help="train, val or test."),
-    checkpoint: str = typer.Option("last", help="Which checkpoint: last or best."),
+    checkpoint: str = CHECKPOINT,
     tta: str = typer.Option(
         "none",
         help="Test-time augmentation, softmax outputs averaged: none, flip, 10crop "
         "(corners, centre and their mirrors) or multiscale (ResNet's 5 scales x 10 crops).",
     ),
+    out_path: Path | None = out(
+        "Confusion-matrix PNG",
+        "RUN/plots/confusion.png for the test split, else confusion-SPLIT[-tta-MODE].png",
+    ),
 ) -> None:
-    """Print loss, top-1/top-5 accuracy and the confusion matrix; write plots/confusion.png."""
-    result = evaluate_run(run, split=split, which=checkpoint, tta=tta)
+    """Print loss, top-1/top-5 accuracy and the confusion matrix; write its plot."""
+    from cnnlab.train.run import Run
+    from cnnlab.viz.run_pictures import evaluation_picture
+
+    picture = evaluation_picture(Run.open(run, checkpoint), split, tta)
+    result = picture.result
     console = Console()
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
     views = "" if tta == "none" else f"  (test-time augmentation: {tta})"
     console.print(
         f"{split} loss {result.loss:.4f}  {split} accuracy {result.accuracy:.4f} "
@@ -37,5 +49,4 @@ def eval_command(
     for name, row in zip(result.classes, result.confusion, strict=True):
         table.add_row(name, *(str(count) for count in row))
     console.print(table)
-    path = plot_confusion(result.confusion, result.classes, RunFolder(run).plots / "confusion.png")
-    console.print(f"confusion matrix plot: {path}")
+    save_and_report(picture, out_path, "confusion matrix plot:")

@@ -12,7 +12,6 @@ from rich.console import Console
 
 from cnnlab.cli.app import app
 from cnnlab.cli.tables import one_line_table
-from cnnlab.models import list_models
 from cnnlab.units import format_macs
 
 
@@ -21,6 +20,8 @@ def models_command(
     family: str = typer.Option(None, help="Only this family (lenet, vgg, resnet, ...)."),
 ) -> None:
     """List the registered models."""
+    from cnnlab.models import list_models
+
     columns = ("name", "family", "paper", "year", "input", "params", "MACs")
     rows = [
         (

@@ -12,13 +12,11 @@ import dataclasses
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from cnnlab import data as datasets
 from cnnlab.cli.app import app
 from cnnlab.fields import help_line
-from cnnlab.scratch import fit, mlp, small_cnn
 from cnnlab.scratch.config import ScratchConfig
-from cnnlab.scratch.network import EpochRecord
 
 FIELDS = {f.name: f for f in dataclasses.fields(ScratchConfig)}
 
@@ -37,42 +35,52 @@ def scratch_command(
     hidden: int = flag("hidden"),
     activation: str = flag("activation"),
     loss: str = flag("loss"),
+    optimizer: str = flag("optimizer"),
     lr: float = flag("lr"),
+    val_split: float = flag("val_split"),
     epochs: int = flag("epochs"),
     batch_size: int = flag("batch_size"),
     seed: int = flag("seed"),
 ) -> None:
-    """Train a small network written in NumPy (explicit forward and backward passes) and
-    print its loss and accuracy per epoch."""
+    """Train a network written in NumPy (explicit forward and backward passes), printing
+    the loss and the validation accuracy per epoch and the test accuracy at the end."""
+    from cnnlab.scratch.network import EpochRecord
+    from cnnlab.scratch.run import run_scratch
+
     config = ScratchConfig(
-        net, data, data_dir, hidden, activation, loss, lr, epochs, batch_size, seed
-    )  # every value checked before any data is read
-    train = datasets.load(config.data, "train", data_dir=config.data_dir, seed=config.seed)
-    test = datasets.load(config.data, "test", data_dir=config.data_dir, seed=config.seed)
-    channels, height, width = train.image_shape
-    if config.net == "mlp":
-        sizes = [channels * height * width, config.hidden, train.num_classes]
-        squash = config.loss == "squared_error"
-        network = mlp(sizes, config.activation, squash_output=squash, seed=config.seed)
-    else:
-        network = small_cnn(channels, height, train.num_classes, seed=config.seed)
+        net,
+        data,
+        data_dir,
+        hidden,
+        activation,
+        loss,
+        optimizer,
+        lr,
+        val_split,
+        epochs,
+        batch_size,
+        seed,
+    )  # fmt: skip  (every value checked before any data is read)
     console = Console(highlight=False)
-    console.print(repr(network))
+    progress = Progress(
+        TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
+        TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+    )  # fmt: skip
+    task = progress.add_task("train", total=None, epoch=1)
 
     def report(record: EpochRecord) -> None:
+        progress.update(task, completed=0, epoch=record.epoch + 1)
         console.print(
             f"epoch {record.epoch:3d}/{config.epochs}  loss {record.loss:.4f}  "
-            f"train accuracy {record.train_accuracy:.4f}  test accuracy {record.test_accuracy:.4f}"
+            f"train accuracy {record.train_accuracy:.4f}  val accuracy "
+            f"{record.val_accuracy:.4f}  ({record.seconds:.1f} s)"
         )
 
-    fit(
-        network,
-        (train.images.numpy() / 255.0, train.labels.numpy()),
-        (test.images.numpy() / 255.0, test.labels.numpy()),
-        loss=config.loss,
-        lr=config.lr,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        seed=config.seed,
-        on_epoch=report,
-    )
+    with progress:
+        result = run_scratch(
+            config,
+            on_start=lambda network: console.print(repr(network)),
+            on_epoch=report,
+            on_batch=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    console.print(f"test accuracy {result.test_accuracy:.4f} ({result.test_count} images)")

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cnnlab.cli.app import app
+from cnnlab.cli.arch import ARCH_HELP, arch_config
 from cnnlab.errors import ConfigError
 from cnnlab.fields import help_line
 from cnnlab.train import TrainConfig, TrainingInterrupted, fit, load_recipe, resume
@@ -82,12 +83,14 @@ def _parse(field: dataclasses.Field, value: Any) -> Any:
 
 
 def train_command(
-    model: str | None, config: str | None, resume_run: str | None, **flags: Any
+    model: str | None, config: str | None, resume_run: str | None, arch: str | None, **flags: Any
 ) -> None:
     """Train MODEL and write a run folder (config, metrics, checkpoints, TensorBoard, plots)."""
     given = {f.name: _parse(f, flags[f.name]) for f in CONFIG_FIELDS if flags[f.name] is not None}
     if model is not None:
         given["model"] = model
+    if arch is not None:
+        given.update(arch_config(arch, model, given.get("model_args", {})))
     console = Console()
     try:
         if resume_run:
@@ -133,6 +136,14 @@ def _signature() -> inspect.Signature:
             annotation=str | None,
         ),
     ]
+    params.append(
+        inspect.Parameter(
+            "arch",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(None, "--arch", help=escape(ARCH_HELP)),
+            annotation=str | None,
+        )
+    )
     for field in CONFIG_FIELDS:
         params.append(
             inspect.Parameter(
@@ -148,7 +159,10 @@ def _signature() -> inspect.Signature:
 def _command(*args: Any, **kwargs: Any) -> None:
     bound = _signature_cache.bind(*args, **kwargs)
     values = dict(bound.arguments)
-    train_command(values.pop("model"), values.pop("config"), values.pop("resume_run"), **values)
+    train_command(
+        values.pop("model"), values.pop("config"), values.pop("resume_run"), values.pop("arch"),
+        **values,
+    )  # fmt: skip
 
 
 _signature_cache = _signature()

@@ -80,8 +80,13 @@ def load_folder(
     seed: int = 0,
     on_bad_image: str = "fail",
     image_size: int | tuple[int, int] | None = None,
+    max_side: int | None = None,
 ) -> dict[str, Dataset]:
-    """The official ``train`` and ``test`` splits of an image folder, decoded into memory."""
+    """The official ``train`` and ``test`` splits of an image folder, decoded into memory.
+
+    Without ``image_size`` every image takes the most common size, scaled down (aspect
+    kept) so that no side exceeds ``max_side`` when it is given: a preview of big photos
+    decodes to small arrays instead of holding them whole."""
     if on_bad_image not in ON_BAD_IMAGE:
         raise DataError(
             f"on_bad_image must be one of {', '.join(ON_BAD_IMAGE)}, found {on_bad_image!r}"
@@ -96,24 +101,33 @@ def load_folder(
                 f"{list(train.classes)} and {list(test.classes)}"
             )
         return {
-            "train": decode(train, on_bad_image, size),
-            "test": decode(test, on_bad_image, size),
+            "train": decode(train, on_bad_image, size, max_side),
+            "test": decode(test, on_bad_image, size, max_side),
         }
-    full = decode(scan_class_folder(root), on_bad_image, size)
+    full = decode(scan_class_folder(root), on_bad_image, size, max_side)
     train, test = stratified_split(full, TEST_FRACTION, seed)
     return {"train": train, "test": test}
 
 
-def decode(folder: ClassFolder, on_bad_image: str, size: tuple[int, int] | None = None) -> Dataset:
+def decode(
+    folder: ClassFolder,
+    on_bad_image: str,
+    size: tuple[int, int] | None = None,
+    max_side: int | None = None,
+) -> Dataset:
     """Every image of ``folder`` as one uint8 tensor (decoded once per folder state)."""
-    return _decode_cached(folder, folder.fingerprint(), on_bad_image, size)
+    return _decode_cached(folder, folder.fingerprint(), on_bad_image, size, max_side)
 
 
 @lru_cache(maxsize=4)
 def _decode_cached(
-    folder: ClassFolder, fingerprint: tuple, on_bad_image: str, size: tuple[int, int] | None
+    folder: ClassFolder,
+    fingerprint: tuple,
+    on_bad_image: str,
+    size: tuple[int, int] | None,
+    max_side: int | None,
 ) -> Dataset:
-    return decode_folder(folder, on_bad_image, size)
+    return decode_folder(folder, on_bad_image, size, max_side=max_side)
 
 
 def decode_folder(
@@ -121,6 +135,7 @@ def decode_folder(
     on_bad_image: str = "fail",
     size: tuple[int, int] | None = None,
     num_workers: int | None = None,
+    max_side: int | None = None,
 ) -> Dataset:
     """Decode every image of ``folder`` (in worker processes unless it is small)."""
     headers = {path: image_header(path) for path, _ in folder.samples}
@@ -129,7 +144,7 @@ def decode_folder(
         (path, label) for path, label in folder.samples if not isinstance(headers[path], BadImage)
     ]
     shapes = Counter(headers[path][0] for path, _ in good)
-    size = size or (shapes.most_common(1)[0][0] if shapes else (32, 32))
+    size = size or fitted(shapes.most_common(1)[0][0] if shapes else (32, 32), max_side)
     grey = all(headers[path][1] in GREY_MODES for path, _ in good)
     _check_memory(folder.root, len(good), size, 1 if grey else 3)
     images, labels = [], []
@@ -148,6 +163,14 @@ def decode_folder(
         raise DataError(f"{folder.root}: expected readable images, found none")
     tensor = torch.cat([x for x in images if len(x)])
     return Dataset(folder.root.name, tensor, torch.cat(labels), list(folder.classes))
+
+
+def fitted(size: tuple[int, int], max_side: int | None) -> tuple[int, int]:
+    """``size`` (H, W) scaled down, aspect kept, so that no side exceeds ``max_side``."""
+    if max_side is None or max(size) <= max_side:
+        return size
+    scale = max_side / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
 def _check_memory(root: Path, count: int, size: tuple[int, int], channels: int) -> None:

@@ -68,13 +68,23 @@ def decode_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray | B
     try:
         with Image.open(path, formats=FORMATS) as handle:
             handle.draft(mode, (size[1], size[0]))  # JPEG: decode at a reduced scale
-            picture = handle.convert(mode)
+            picture = reduced(handle, size).convert(mode)
     except Exception as exc:  # truncated or corrupt data; plugins raise many types
         return BadImage(path, f"expected a complete image, found corrupt data ({exc!s:.200})")
     if picture.size != (size[1], size[0]):
         picture = picture.resize((size[1], size[0]), Image.Resampling.BILINEAR)
     array = np.asarray(picture, dtype=np.uint8)
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+
+
+def reduced(picture: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """``picture`` shrunk by the largest whole factor that keeps it at least ``size``
+    (H, W), before any mode conversion copies it: a big PNG is converted at the small
+    size, not at full size."""
+    factor = min(picture.width // size[1], picture.height // size[0])
+    if factor < 2 or picture.mode not in ("L", "RGB", "RGBA", "LA"):
+        return picture
+    return picture.reduce(factor)
 
 
 class ImageFiles(torch.utils.data.Dataset):

@@ -60,13 +60,14 @@ def load(
     per_class: int = 0,
     on_bad_image: str = "fail",
     image_size: int | tuple[int, int] | None = None,
+    max_side: int | None = None,
 ) -> Dataset:
     """Load one split (``train``, ``val`` or ``test``) of dataset ``name`` into memory.
 
     ``per_class``: keep that many images of each class in the training split (0: all).
     ``on_bad_image`` and ``image_size`` concern image folders: skip or fail on files
     that cannot be decoded; the (H, W) every image is resized to (default: the most
-    common size).
+    common size, no side longer than ``max_side`` when given).
     """
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r}: expected one of {', '.join(SPLITS)}")
@@ -74,7 +75,9 @@ def load(
         path = name.partition(":")[2] or data_dir
         if not path:
             raise DataError("dataset 'folder' needs a path: folder:PATH or data_dir=PATH")
-        official = load_folder(path, seed=seed, on_bad_image=on_bad_image, image_size=image_size)
+        official = load_folder(
+            path, seed=seed, on_bad_image=on_bad_image, image_size=image_size, max_side=max_side
+        )
     elif name in CATALOGUE:
         root = Path(data_dir) if data_dir is not None else default_data_dir()
         entry = CATALOGUE[name]

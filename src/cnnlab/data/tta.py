@@ -10,6 +10,10 @@ Views are cut from float batches on the 0..1 scale; each is preprocessed and fed
 model. When the images are no larger than the model's input (in-memory datasets trained
 with ``crop:pad=P``), 10-crop pads them by P pixels per side first (by size/8 if the run
 used no crop), so the corner crops are the most shifted views training saw.
+
+Averaging views a model never saw in training can cost accuracy instead of adding it
+(10-crop on digits trained without crops: 96% -> 40%); :func:`unseen_views` says which
+of a mode's kinds of view the training augmentation never produced.
 """
 
 from __future__ import annotations
@@ -20,11 +24,26 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnlab.data.augment_geometric import centre_crop, resize_short
+from cnnlab.data.augment import Augment, as_augment
+from cnnlab.data.augment_geometric import (
+    Affine,
+    Crop,
+    Flip,
+    ResizedCrop,
+    ScaleJitter,
+    centre_crop,
+    resize_short,
+)
 from cnnlab.errors import ConfigError
 
 TTA_MODES = ("none", "flip", "10crop", "multiscale")
 RESNET_SCALES = (224, 256, 384, 480, 640)  # short sides for a 224 input (He et al. 2016)
+VIEW_KINDS = {  # what each mode's views vary
+    "none": (),
+    "flip": ("flips",),
+    "10crop": ("flips", "shifts"),
+    "multiscale": ("flips", "shifts", "scales"),
+}
 
 
 def ten_crop(x: torch.Tensor, size: int) -> list[torch.Tensor]:
@@ -81,3 +100,39 @@ def predict(
         probs = logits.float().softmax(dim=1)
         total, count = (probs if total is None else total + probs), count + 1
     return total / count
+
+
+def trained_view_kinds(augmentation: Augment | str) -> set[str]:
+    """Which of flips, shifts and scales the training augmentation shows the model."""
+    kinds: set[str] = set()
+    for op in as_augment(augmentation).operations:
+        if isinstance(op, Flip) and op.p > 0 or isinstance(op, Crop) and op.flip > 0:
+            kinds.add("flips")
+        if isinstance(op, Crop) and op.p > 0 and (op.pad or op.size):
+            kinds.add("shifts")
+        if isinstance(op, ResizedCrop | ScaleJitter):
+            kinds |= {"shifts", "scales"}
+        if isinstance(op, Affine) and op.p > 0:
+            kinds |= {"shifts"} if op.translate > 0 else set()
+            kinds |= {"scales"} if op.scale > 0 else set()
+    return kinds
+
+
+def unseen_views(mode: str, augmentation: Augment | str) -> str | None:
+    """A warning when test-time augmentation ``mode`` averages kinds of view (flips, shifts,
+    scales) that the run's training augmentation never produced; None when it did."""
+    parsed = as_augment(augmentation)
+    missing = [kind for kind in VIEW_KINDS.get(mode, ()) if kind not in trained_view_kinds(parsed)]
+    if not missing:
+        return None
+    trained = f"augment {parsed.spec!r}" if parsed.spec.strip() else "no augmentation"
+    return (
+        f"--tta {mode} averages {listed(VIEW_KINDS[mode])} of each image, but the run "
+        f"was trained with {trained} (no {', no '.join(missing)}): the averaged views may "
+        "score below plain evaluation"
+    )
+
+
+def listed(words: tuple[str, ...]) -> str:
+    """("a", "b", "c") -> "a, b and c"."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)

@@ -1,4 +1,5 @@
-"""Activation statistics per layer for one batch, collected with forward hooks (seeds/004).
+"""Activation statistics per layer for one batch, collected with forward hooks (Glorot and Bengio,
+2010).
 
 For every leaf module the output's mean and standard deviation; for ReLU-like layers the
 fraction of zeros and of dead units (units that are zero for every example of the batch);

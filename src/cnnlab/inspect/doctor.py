@@ -1,4 +1,4 @@
-"""The babysitting checklist of seeds/003 and seeds/004, run on a fresh model and its data.
+"""The babysitting checklist (Karpathy's CS231n notes), run on a fresh model and its data.
 
 1. Initial loss, no regularisation: close to ln(C) for softmax (C - 1 for the hinge loss).
 2. Raising the regularisation raises the loss.

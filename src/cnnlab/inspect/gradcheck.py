@@ -1,4 +1,5 @@
-"""Numerical gradient checking by centred finite differences in float64 (seeds/003).
+"""Numerical gradient checking by centred finite differences in float64 (the classic gradient check
+of backpropagation).
 
 The module is copied and cast to float64; the scalar checked is f = sum(output * R) for a
 fixed random R of unit norm, so every output element takes part. For a sample of the

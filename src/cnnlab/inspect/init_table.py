@@ -1,4 +1,5 @@
-"""The initialisation experiment of seeds/004: a 10-layer net of 500 units fed unit Gaussians.
+"""The initialisation experiment (Glorot and Bengio, 2010; He et al., 2015): a 10-layer net of 500
+units fed unit Gaussians.
 
 The slides print, for each hidden layer, the mean and standard deviation of its
 activations under one initialisation. Small random weights N(0, 0.01) shrink the
@@ -103,7 +104,7 @@ def plot_init_table(runs: list[InitRun], path) -> object:
                 ax.set_title(f"layer {col + 1}", fontsize=7)
             if col == 0:
                 ax.set_ylabel(label(run), fontsize=7)
-    fig.suptitle("Activations of a 10-layer net at initialisation (seeds/004)")
+    fig.suptitle("Activations of a 10-layer net at initialisation (Glorot and Bengio, 2010)")
     fig.subplots_adjust(left=0.05, right=0.99, bottom=0.08, top=0.9, wspace=0.35, hspace=0.35)
     return save_figure(fig, path)
 

@@ -11,7 +11,8 @@ For every layer (one row per module call, as in the summary) and each spatial ax
 
 A layer with kernel ``k``, stride ``s``, padding ``p`` and dilation ``d`` maps
 (field r, jump j, start x) to ``r + (d(k-1)) j``, ``j s`` and
-``x + (d(k-1)/2 - p) j``. Two stacked 3x3 stride-1 convolutions see 5x5 (seeds/001).
+``x + (d(k-1)/2 - p) j``. Two stacked 3x3 stride-1 convolutions see 5x5 (Simonyan and Zisserman,
+2015).
 
 Branching models: the geometry rides on the tensors, not on the order of layers. A
 torch-function mode follows every tensor through the forward pass; convolutions,

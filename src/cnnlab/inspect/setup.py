@@ -77,7 +77,7 @@ def endless(loader: data.InMemoryLoader) -> Iterator[Batch]:
 
 def build_model(config: TrainConfig, train: data.Dataset) -> nn.Module:
     seed_everything(config.seed, config.deterministic)
-    args = {"num_classes": train.num_classes, "in_channels": train.image_shape[0]}
+    args = {"num_classes": train.num_classes, **models.input_args(config.model, train.image_shape)}
     model = models.create(config.model, **{**args, **config.model_args})
     init_weights(model, config.init)
     if config.dropout is not None:

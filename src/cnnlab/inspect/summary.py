@@ -25,7 +25,7 @@ What is counted
 - **Memory** (torchsummary's convention, float32, MB = 2**20 bytes): the input;
   the forward/backward pass, twice the sum of every row's output size (outputs kept
   for the backward pass, and their gradients); the parameters; and their total.
-  With these rules the lecture's tables (seeds/001) come out to the digit: VGG-16
+  With these rules the lecture tables of VGG-16 and AlexNet come out to the digit: VGG-16
   without an adaptive pool 0.57 / 218.59 / 527.79 / 746.96 MB.
 """
 

@@ -3,6 +3,7 @@
 from cnnlab.models import (  # noqa: F401  (each module registers its models)
     alexnet,
     alphago,
+    arch,
     densenet,
     googlenet,
     lenet,
@@ -14,15 +15,26 @@ from cnnlab.models import (  # noqa: F401  (each module registers its models)
     vgg,
     wide_resnet,
 )
+from cnnlab.models.arch import create_arch, read_arch
 from cnnlab.models.contract import ClassifierContract, head_state_keys
-from cnnlab.models.registry import ModelInfo, create, get_model_info, list_models, register_model
+from cnnlab.models.registry import (
+    ModelInfo,
+    create,
+    get_model_info,
+    input_args,
+    list_models,
+    register_model,
+)
 
 __all__ = [
     "ClassifierContract",
     "ModelInfo",
     "create",
+    "create_arch",
     "get_model_info",
     "head_state_keys",
+    "input_args",
     "list_models",
+    "read_arch",
     "register_model",
 ]

@@ -2,10 +2,10 @@
 
 Rows of one table:
 
-- ``alexnet``: the one-tower network of the lecture table (seeds/001) and of
+- ``alexnet``: the one-tower network of the VGGNet-era lecture table and of
   torchvision (64-192-384-256-256 filters, 61,100,840 parameters); its state_dict
   names and shapes equal torchvision's, so those weight files load.
-- ``alexnet2012``: the 2012 paper, 227x227 input (seeds/002): 96-256-384-384-256
+- ``alexnet2012``: the 2012 paper, 227x227 input (Krizhevsky et al., 2012): 96-256-384-384-256
   filters, conv2/4/5 split into two groups as the two GPUs were, local response
   normalisation (k=2, n=5, alpha=1e-4, beta=0.75) after conv1 and conv2, then max
   pooling; 60,965,224 parameters.
@@ -16,7 +16,7 @@ Rows of one table:
 Every row ends in an adaptive 6x6 average pool, the identity at the default input
 size, so that other input sizes still reach the 6x6 classifier (torchvision's head).
 ``alexnet_fixed`` is ``alexnet`` without it, as the paper and the lecture's layer
-table (seeds/001) have it: it needs a 224x224 input.
+table have it: it needs a 224x224 input.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The policy network of AlphaGo (Silver et al., 2016), as seeds/002 gives it.
+"""The policy network of AlphaGo (Silver et al., 2016), as the paper gives it.
 
 Input: 48 feature planes of the 19x19 board. A 5x5 convolution of k=192 filters
 (pad 2), eleven 3x3 convolutions (pad 1), each followed by ReLU, then one 1x1

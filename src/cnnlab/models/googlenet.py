@@ -35,7 +35,8 @@ from cnnlab.models.registry import register_model
 from cnnlab.nn.inception import ConvBlock, Inception, InceptionAux
 from cnnlab.nn.lrn import LocalResponseNorm
 
-# name, input channels, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj (seeds/002)
+# name, input channels, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj (Szegedy et al.,
+# 2015, Table 1)
 INCEPTION_TABLE = (
     ("3a", 192, 64, 96, 128, 16, 32, 32),
     ("3b", 256, 128, 128, 192, 32, 96, 64),

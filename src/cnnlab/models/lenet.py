@@ -1,6 +1,6 @@
 """LeNet-5 (LeCun, Bottou, Bengio and Haffner, 1998).
 
-``lenet5`` is the network of the modern LeNet-5 table (seeds/001): ReLU and max
+``lenet5`` is the network of the modern LeNet-5 table: ReLU and max
 pooling, a fully connected C5 written as a 5x5 convolution, 61,706 parameters for a
 1x32x32 input and 10 classes.
 

@@ -30,6 +30,7 @@ class ModelInfo:
     macs: int
     builder: Callable[..., nn.Module] = field(repr=False, compare=False)
     defaults: dict[str, Any] = field(default_factory=dict)  # arguments bound by this row
+    takes_input_size: bool = False  # the builder needs input_size=[H, W] (an --arch spec's fc)
 
 
 _REGISTRY: dict[str, ModelInfo] = {}
@@ -45,6 +46,7 @@ def register_model(
     num_params: int,
     macs: int,
     builder: Callable[..., nn.Module] | None = None,
+    takes_input_size: bool = False,
     **defaults: Any,
 ):
     """Register ``builder`` (or the decorated function) under ``name``.
@@ -57,8 +59,9 @@ def register_model(
         if name in _REGISTRY:
             raise ValueError(f"model {name!r} is registered twice")
         _REGISTRY[name] = ModelInfo(
-            name, family, paper, year, tuple(input_shape), num_params, macs, fn, dict(defaults)
-        )
+            name, family, paper, year, tuple(input_shape), num_params, macs, fn, dict(defaults),
+            takes_input_size,
+        )  # fmt: skip
         return fn
 
     return add(builder) if builder is not None else add
@@ -73,6 +76,9 @@ def get_model_info(name: str) -> ModelInfo:
 
 def list_models(family: str | None = None) -> list[ModelInfo]:
     rows = _REGISTRY.values()
+    families = {info.family for info in rows}
+    if family is not None and family not in families:
+        raise UnknownNameError("model family", family, families)
     return [info for info in rows if family is None or info.family == family]
 
 
@@ -90,6 +96,15 @@ def create(name: str, **kwargs: Any) -> nn.Module:
     model.cnnlab_name = name  # type: ignore[attr-defined]
     model.cnnlab_args = dict(kwargs)  # type: ignore[attr-defined]
     return model
+
+
+def input_args(name: str, input_shape: tuple[int, ...]) -> dict[str, Any]:
+    """The constructor arguments that follow from the input shape (C, H, W): ``in_channels``,
+    and ``input_size`` for a model whose layers depend on the image size."""
+    args: dict[str, Any] = {"in_channels": input_shape[0]}
+    if get_model_info(name).takes_input_size:
+        args["input_size"] = list(input_shape[1:])
+    return args
 
 
 def builder_with(fn: Callable[..., nn.Module], **bound: Any) -> Callable[..., nn.Module]:

@@ -1,7 +1,7 @@
 """A modern small CNN for 28x28 digits: the lectures' pattern with batch normalisation.
 
 INPUT -> [[CONV -> BN -> RELU]*2 -> POOL]*2 -> CONV -> BN -> RELU -> global average pool
--> dropout -> FC (seeds/001's pattern, seeds/004's batch norm). Convolutions carry no bias:
+-> dropout -> FC (batch norm after Ioffe and Szegedy, 2015). Convolutions carry no bias:
 the batch norm that follows adds one. 140,458 parameters at 1x28x28 and 10 classes.
 """
 

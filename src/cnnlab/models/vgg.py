@@ -18,7 +18,8 @@ from cnnlab.models.registry import register_model
 from cnnlab.nn.lrn import LocalResponseNorm
 
 # An int is a 3x3 convolution with that many filters, (filters, 1) a 1x1 convolution,
-# "M" 2x2 max pooling and "LRN" local response normalisation (seeds/002 table).
+# "M" 2x2 max pooling and "LRN" local response normalisation (Simonyan and Zisserman, 2015, Table
+# 1).
 VGG_CONFIGS: dict[str, list] = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
@@ -112,7 +113,7 @@ for _name, _config, _params, _bn_params, _macs in VGG_ROWS:
                 config=_config, batch_norm=_bn,
             )  # fmt: skip
 
-# VGG-16 as the paper and the lecture's layer table (seeds/001) have it: no adaptive pool.
+# VGG-16 as the paper and the lecture's layer table have it: no adaptive pool.
 register_model(
     "vgg16_fixed", family="vgg", paper=SIMONYAN_2014, year=2014, input_shape=(3, 224, 224),
     num_params=138_357_544, macs=15_470_264_320, builder=VGG, config="D", batch_norm=False,

@@ -1,7 +1,8 @@
 """Turn a network's fully connected head into convolutions, without retraining.
 
 The first fully connected layer sees a C x H x W feature map: it is exactly a
-convolution with an H x W kernel; each later one is a 1x1 convolution (seeds/000).
+convolution with an H x W kernel; each later one is a 1x1 convolution (Sermanet et al., 2013; Long
+et al., 2015).
 The converted network gives the same scores at the training input size and, on a
 larger input, a map of class scores (VGG-16 at 384x384: 6x6), as if the original had
 been slid over the image.

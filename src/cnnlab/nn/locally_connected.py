@@ -1,6 +1,7 @@
 """A locally connected layer: a convolution whose weights are not shared across positions.
 
-Each output position has its own filter and bias (seeds/000): a 32x32 input with 3x3
+Each output position has its own filter and bias (Taigman et al., 2014, DeepFace): a 32x32 input
+with 3x3
 fields and one output map has 30^2 x (3^2 + 1) = 9,000 parameters; with three input
 channels 30^2 x (3 x 3^2 + 1) = 25,200. Sharing the weights gives a convolution.
 """

@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cnnlab.fields import Custom, Integer, Invalid, Maybe, OneOf, Text, option, validate
+from cnnlab.fields import Custom, Integer, Invalid, Maybe, OneOf, Real, Text, option, validate
 from cnnlab.scratch.losses import LOSSES
 from cnnlab.scratch.network import ACTIVATIONS, BATCH_SIZE, EPOCHS, LR, SEED
+from cnnlab.scratch.optimizers import OPTIMIZERS
 
-NETS = ("mlp", "cnn")
+NETS = ("mlp", "cnn", "lenet5")
 
 
 def check_dataset(name: str, value: Any) -> str:
@@ -26,7 +27,7 @@ def check_dataset(name: str, value: Any) -> str:
 class ScratchConfig:
     net: str = option(
         "mlp",
-        "mlp (input -> hidden -> classes) or cnn (conv 5x5, ReLU, pool 2, FC)",
+        "mlp (input -> hidden -> classes), cnn (conv 5x5, ReLU, pool 2, FC) or lenet5",
         OneOf(NETS, label="scratch network"),
     )
     data: str = option(
@@ -44,7 +45,17 @@ class ScratchConfig:
         "the loss (hinge: multiclass SVM; squared_error: sigmoid outputs, Rumelhart 1986)",
         OneOf(tuple(LOSSES), label="loss"),
     )
-    lr: float = option(0.5, "learning rate of plain gradient descent", LR)
+    optimizer: str = option(
+        "sgd",
+        "the update rule: sgd, momentum, nesterov, adagrad, rmsprop or adam",
+        OneOf(tuple(OPTIMIZERS), label="optimizer"),
+    )
+    lr: float = option(0.5, "learning rate", LR)
+    val_split: float = option(
+        0.1,
+        "fraction of the training split held out and measured after every epoch",
+        Real(0.0, 1.0, low_open=True, high_open=True),
+    )
     epochs: int = option(10, "passes over the training split", EPOCHS)
     batch_size: int = option(32, "images per step", BATCH_SIZE)
     seed: int = option(0, "seeds the weights and the shuffle order", SEED)

@@ -179,3 +179,28 @@ class MaxPool2d(Layer):
                 routed = np.where(self.argmax == i * k + j, grad, 0.0)
                 grad_in[:, :, i : i + s * out_h : s, j : j + s * out_w : s] += routed
         return grad_in
+
+
+class AvgPool2d(Layer):
+    """The mean of each ``size`` x ``size`` window; the gradient is shared equally among the
+    window's inputs."""
+
+    def __init__(self, size: int, stride: int | None = None):
+        super().__init__()
+        self.size, self.stride = size, stride or size
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if x.ndim != 4:
+            raise ModelError(f"AvgPool2d: expected (N, C, H, W) input, found {tuple(x.shape)}")
+        k, s = self.size, self.stride
+        self.input_shape = x.shape
+        return sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s].mean(axis=(-2, -1))
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        k, s = self.size, self.stride
+        out_h, out_w = grad.shape[2:]
+        grad_in = np.zeros(self.input_shape)
+        for i in range(k):
+            for j in range(k):
+                grad_in[:, :, i : i + s * out_h : s, j : j + s * out_w : s] += grad / (k * k)
+        return grad_in

@@ -40,7 +40,8 @@ def softmax_cross_entropy(scores: np.ndarray, labels: np.ndarray) -> tuple[float
 
 
 def multiclass_hinge(scores: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
-    """The multiclass SVM loss of seeds/004: sum over j != y of max(0, s_j - s_y + 1)."""
+    """The multiclass SVM loss (Weston and Watkins, 1999): sum over j != y of max(0, s_j - s_y +
+    1)."""
     check(scores, labels)
     rows = np.arange(len(labels))
     margins = np.maximum(0.0, scores - scores[rows, labels][:, None] + 1.0)

@@ -56,13 +56,18 @@ def check_validation(config: TrainConfig) -> None:
         raise ConfigError("schedule 'plateau' needs a validation split, found val_split 0")
 
 
-def check_model_options(config: TrainConfig) -> None:
+def check_model_options(config: TrainConfig, model: nn.Module | None = None) -> None:
     """Refuse options that would silently do nothing on ``config.model``: ``dropout`` on
-    a model without dropout layers. The model is built on the meta device (no memory)."""
+    a model without dropout layers. The model is built on the meta device (no memory),
+    except one whose layers follow the image size (an ``--arch`` spec): that one is checked
+    once built for the images (``model``)."""
     if config.dropout is None:
         return
-    with torch.device("meta"):
-        model = models.create(config.model, **config.model_args)
+    if model is None:
+        if models.get_model_info(config.model).takes_input_size:
+            return
+        with torch.device("meta"):
+            model = models.create(config.model, **config.model_args)
     if dropout_layers(model):
         return
     with_dropout = []

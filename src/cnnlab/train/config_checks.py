@@ -18,8 +18,23 @@ from cnnlab.data.registry import check_dataset
 from cnnlab.errors import ConfigError, UnknownNameError
 from cnnlab.fields import Custom, Integer, Invalid, shown
 
+
+def check_spec(name: str, value: Any) -> str:
+    """An ``--arch`` layer spec that parses (its shapes are checked against the images)."""
+    if not isinstance(value, str):
+        raise Invalid
+    from cnnlab.nn.arch_spec import parse_arch
+
+    parse_arch(value)  # a ConfigError pointing at the mistake
+    return value
+
+
 # model_args the trainer and the model builders read themselves, with their sane ranges
-MODEL_ARG_RANGES = {"num_classes": Integer(1, 100_000), "in_channels": Integer(1, 64)}
+MODEL_ARG_RANGES = {
+    "num_classes": Integer(1, 100_000),
+    "in_channels": Integer(1, 64),
+    "spec": Custom("a layer spec such as conv5-6,relu,pool2,fc", check_spec),
+}
 DEVICES = "cpu, cuda, cuda:N, mps or another device string torch.device accepts"
 
 

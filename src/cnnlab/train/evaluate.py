@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -12,7 +12,7 @@ from torch import nn
 
 from cnnlab.data.augment import crop_pad
 from cnnlab.data.preprocess import Preprocess
-from cnnlab.data.tta import TTA_MODES
+from cnnlab.data.tta import TTA_MODES, unseen_views
 from cnnlab.data.tta import predict as tta_predict
 from cnnlab.errors import ConfigError
 from cnnlab.train.losses import Loss, build_loss
@@ -32,6 +32,15 @@ class EvalResult:
     confusion: list[list[int]]  # rows: true class, columns: predicted class
     classes: list[str]
     per_class: list[float]  # accuracy of each class (recall)
+    tta: str = "none"  # the test-time augmentation averaged
+    warnings: list[str] = field(default_factory=list)  # e.g. TTA views training never showed
+
+    @property
+    def name(self) -> str:
+        """What files of this evaluation are called: ``confusion`` for the plain test split,
+        else with the split and TTA mode (``confusion-test-tta-10crop``), so evaluating
+        another way never overwrites the plain test plot."""
+        return confusion_name(self.split, self.tta)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -49,6 +58,14 @@ class EvalResult:
             classes=classes,
             per_class=metrics.per_class_accuracy(),
         )
+
+
+def confusion_name(split: str, tta: str = "none") -> str:
+    """``confusion``, ``confusion-val``, ``confusion-test-tta-10crop``: a name per way of
+    evaluating."""
+    if (split, tta) == ("test", "none"):
+        return "confusion"
+    return f"confusion-{split}" + ("" if tta == "none" else f"-tta-{tta}")
 
 
 @torch.no_grad()
@@ -100,7 +117,8 @@ def evaluate_run(
     run_path: str | Path | Run, split: str = "test", which: str = "last", tta: str = "none"
 ) -> EvalResult:
     """Evaluate a run on ``split`` exactly as training did (its preprocessing and its
-    augment spec's centre crop), or with test-time augmentation ``tta``."""
+    augment spec's centre crop), or with test-time augmentation ``tta``; the result warns
+    when ``tta`` averages views the run's training augmentation never showed it."""
     run = run_path if isinstance(run_path, Run) else Run.open(run_path, which)
     loss_fn = build_loss(run.config)
     if tta == "none":
@@ -116,4 +134,8 @@ def evaluate_run(
         )
         batches = run.loader(split, prepared=False)
         metrics = evaluate_tta(run.model, batches, len(run.classes), spec)
-    return EvalResult.from_metrics(split, metrics, run.classes)
+    result = EvalResult.from_metrics(split, metrics, run.classes)
+    result.tta = tta
+    warning = unseen_views(tta, run.config.augmentation)
+    result.warnings = [warning] if warning else []
+    return result

@@ -1,4 +1,4 @@
-"""Weight initialisation schemes for any model (seeds/004, "Weight initialization").
+"""Weight initialisation schemes for any model (Glorot and Bengio, 2010; He et al., 2015).
 
 Every convolution and linear layer gets the scheme on its weight and zero bias;
 batch-norm layers keep weight 1 and bias 0. ``constant`` is there to show the

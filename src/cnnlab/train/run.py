@@ -27,15 +27,17 @@ from cnnlab.data.augment import eval_transform, training_size
 from cnnlab.data.images import read_image
 from cnnlab.data.loader import BatchTransform
 from cnnlab.data.preprocess import Preprocess, load_preprocess
-from cnnlab.errors import ConfigError, DataError, RunError
+from cnnlab.errors import CheckpointError, ConfigError, DataError, RunError
 from cnnlab.fields import check_value
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.run_folder import RunFolder
 from cnnlab.train.splits import folder_files, load_split, stream_loader
 from cnnlab.weights.io import read_weights
+from cnnlab.weights.shipped import is_shipped_name, shipped_path
 
 BATCH_SIZE = 256
 NAMED_CHECKPOINTS = ("last", "best", "init")
+RUN_METADATA = ("model", "model_args", "classes", "image_shape", "recipe", "preprocessing")
 
 
 class PixelModel(nn.Module):
@@ -74,7 +76,13 @@ class Run:
     @classmethod
     def open(cls, path: str | Path, which: str = "last", *, device: str | None = None) -> Run:
         """The run in ``path`` with the weights of checkpoint ``which`` (``last``, ``best``,
-        ``init``, a ``ckpt-*`` folder or a ``.safetensors`` file of this run)."""
+        ``init``, a ``ckpt-*`` folder or a ``.safetensors`` file of this run). ``path`` may
+        also be shipped weights (``cnnlab:lenet5-mnist``) or a weights file holding a run's
+        metadata (``cnnlab export --format safetensors``)."""
+        if is_shipped_name(path):
+            return cls.open_weights_file(shipped_path(str(path)), device=device)
+        if Path(path).is_file():
+            return cls.open_weights_file(Path(path), device=device)
         folder = RunFolder.open(path)
         config = folder.config()
         tensors, meta = read_weights(checkpoint_file(folder, which))
@@ -88,6 +96,39 @@ class Run:
             ) from None
         preprocess = load_preprocess(folder.path)
         run = cls(folder, config, model, [], preprocess, (0, 0, 0), (0, 0, 0), which, meta)
+        run.model = model.to(device or usable_device(config.device)).eval()
+        run.read_shapes()
+        return run
+
+    @classmethod
+    def open_weights_file(cls, path: Path, *, device: str | None = None) -> Run:
+        """A run from one safetensors file whose metadata holds the model, classes, image
+        shape, preprocessing and training configuration."""
+        expected = (
+            "expected a run folder, cnnlab:NAME or a .safetensors file with a run's metadata "
+            "(cnnlab export --format safetensors)"
+        )
+        try:
+            tensors, meta = read_weights(path)
+        except CheckpointError as exc:
+            raise RunError(f"{path}: {expected}, found a file that is not one ({exc})") from None
+        missing = sorted(set(RUN_METADATA) - meta.keys())
+        if missing:
+            raise RunError(f"{path}: {expected}, found metadata without {', '.join(missing)}")
+        folder = RunFolder(path)
+        try:
+            config = TrainConfig.from_dict(meta["recipe"], source=str(path))
+            preprocess = Preprocess.from_dict(meta["preprocessing"]["normalisation"], path.parent)
+        except (ConfigError, KeyError, TypeError) as exc:
+            raise RunError(f"{path}: {expected}, found unusable metadata ({exc})") from None
+        model = build_from_meta(folder, meta, config)
+        try:
+            model.load_state_dict(tensors, strict=True)
+        except RuntimeError as exc:
+            raise RunError(
+                f"{path} does not fit model {meta['model']!r}: {str(exc).splitlines()[0]}"
+            ) from None
+        run = cls(folder, config, model, [], preprocess, (0, 0, 0), (0, 0, 0), str(path), meta)
         run.model = model.to(device or usable_device(config.device)).eval()
         run.read_shapes()
         return run
@@ -148,6 +189,19 @@ class Run:
             for first in range(0, len(images), batch_size)
         ]
         return torch.cat(chunks).cpu() if chunks else torch.zeros(0, len(self.classes))
+
+    def training_border(self, sample: int = 1000) -> float | None:
+        """The mean outermost ring of pixels of the training images (0..255): recorded in a
+        weights file's metadata, else measured on up to ``sample`` training images; None
+        when they are not at hand. Tells light-on-dark training images from dark-on-light."""
+        if isinstance(self.meta.get("border"), int | float):
+            return float(self.meta["border"])
+        try:
+            x = self.dataset("train").images[:sample].float()
+        except (DataError, RunError):
+            return None
+        ring = [x[..., 0, :], x[..., -1, :], x[..., :, 0], x[..., :, -1]]
+        return float(torch.cat([r.flatten() for r in ring]).mean())
 
     def check_images(self, images: torch.Tensor) -> None:
         if images.dtype != torch.uint8 or tuple(images.shape[1:]) != self.image_shape:

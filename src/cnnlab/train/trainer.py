@@ -156,7 +156,7 @@ class Trainer:
         config = self.config
         self.model_args = {
             "num_classes": len(self.classes),
-            "in_channels": self.input_shape[0],
+            **models.input_args(config.model, self.input_shape),
             **config.model_args,
         }
         with torch.device("meta"):
@@ -164,6 +164,7 @@ class Trainer:
                 config, models.create(config.model, **self.model_args), self.input_shape
             )
         model = models.create(config.model, **self.model_args)
+        check_model_options(config, model)
         init_weights(model, config.init)
         if config.pretrained and load_pretrained_weights:
             report = load_pretrained(model, config.pretrained)

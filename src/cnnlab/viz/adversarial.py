@@ -1,4 +1,5 @@
-"""Breaking a network (seeds/004): adversarial examples and fooling images.
+"""Breaking a network (Szegedy et al., 2014; Goodfellow et al., 2015; Nguyen et al., 2015):
+adversarial examples and fooling images.
 
 An adversarial example is a correctly classified image plus a perturbation too small to
 see that changes the prediction (Szegedy et al., 2014); the fast gradient sign method
@@ -15,6 +16,7 @@ import torch
 from torch import nn
 
 from cnnlab.errors import ConfigError
+from cnnlab.fields import Real
 from cnnlab.train.attacks import Attack, ascent, attacking
 from cnnlab.train.attacks import fgsm as fgsm_attack
 from cnnlab.viz.attribution import resolve_target
@@ -40,8 +42,7 @@ def fgsm(
 
     ``epsilon`` is the largest change of any pixel, in pixel units (2/255 is invisible).
     """
-    if epsilon < 0:
-        raise ConfigError(f"epsilon must be at least 0, got {epsilon}")
+    epsilon = Real(0, 1)("epsilon", epsilon)
     with torch.no_grad(), frozen(model):
         classes = resolve_target(model(images), labels)
     return fgsm_attack(model, images, classes, epsilon)

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnlab.errors import ConfigError, ModelError
-from cnnlab.viz.probes import find_layer, frozen, last_conv_layer, recording
+from cnnlab.viz.probes import cam_layer, find_layer, frozen, recording
 
 Target = int | torch.Tensor | None
 
@@ -58,10 +58,10 @@ def gradcam(
     """(N, H, W): Grad-CAM (Selvaraju et al., 2017) of ``layer``, upsampled to the input size.
 
     ReLU(sum_k a_k A^k), where A^k is the layer's k-th map and a_k the mean over positions
-    of d score / d A^k. ``layer`` defaults to :func:`~cnnlab.viz.probes.last_conv_layer`.
+    of d score / d A^k. ``layer`` defaults to the layer the model declares (``cam_layer``).
     """
     with frozen(model):
-        name = layer or last_conv_layer(model, tuple(images.shape[1:]))
+        name = layer or cam_layer(model)
         with recording(find_layer(model, name)) as outputs:
             scores = class_scores(model, images, target)
         maps = outputs[-1]

@@ -1,4 +1,4 @@
-"""DeepDream (Mordvintsev, Olah and Tyka, 2015), as seeds/001 describes it: start from an
+"""DeepDream (Mordvintsev, Olah and Tyka, 2015), as its authors describe it: start from an
 image, offset it by a random jitter, enhance a layer's activation at several scales
 (octaves), zoom in, and repeat on the image produced.
 """
@@ -14,6 +14,7 @@ from torch import nn
 
 from cnnlab.data.images import read_image
 from cnnlab.errors import ConfigError
+from cnnlab.fields import Real
 from cnnlab.viz.probes import activation, find_layer, frozen
 from cnnlab.viz.synthesis import jittered
 
@@ -89,6 +90,9 @@ def deepdream(
         raise ConfigError(
             f"octaves, frames and steps must be at least 1, got {octaves}, {frames}, {steps}"
         )
+    step_size = Real(0, low_open=True)("step_size", step_size)
+    Real(1, low_open=True)("octave_scale", octave_scale)
+    Real(1)("zoom", zoom)
     find_layer(model, layer)  # an unknown name fails before any work
     generator = torch.Generator().manual_seed(seed)
     x = image.detach().clone()

@@ -1,7 +1,7 @@
 """Filters as images: the first layer's kernels in colour, deeper ones per input channel.
 
 A first layer that learned something shows oriented edges, colour blobs and frequencies;
-noise or near-identical filters mean it did not (seeds/003, "Visualize parameters").
+noise or near-identical filters mean it did not (Zeiler and Fergus, 2014).
 :func:`filter_change` answers the plainer question "did my first layer learn anything?" by
 comparing the trained filters with the ones the run started from, saved by training.
 """

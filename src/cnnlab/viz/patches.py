@@ -1,7 +1,7 @@
 """Top patches (Zeiler and Fergus): the dataset patches that excite one unit most.
 
 A unit of a convolutional layer sees only its receptive field, a window of the input that
-grows with each convolution and pooling below it (seeds/001, "effective receptive field").
+grows with each convolution and pooling below it (the "effective receptive field").
 For each image the unit's strongest position is found; the images where that maximum is
 highest give the patches, each cropped to the field of the position that fired.
 

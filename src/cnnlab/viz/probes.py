@@ -9,7 +9,7 @@ own names (``features.3``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
@@ -34,46 +34,16 @@ def find_layer(model: nn.Module, name: str) -> nn.Module:
     return find_named_layer(unwrap(model), name)
 
 
-def is_conv(module: nn.Module) -> bool:
-    """A 2-D convolution: torch's or any of cnnlab's (TF padding, LeNet's partial C3)."""
-    weight = getattr(module, "weight", None)
-    return isinstance(module, nn.Conv2d) or (
-        "Conv" in type(module).__name__ and isinstance(weight, torch.Tensor) and weight.ndim >= 3
-    )
-
-
-def last_conv_layer(model: nn.Module, input_shape: tuple[int, int, int]) -> str:
-    """The name of the last convolution to run whose output is larger than 1x1.
-
-    Execution order, not registration order, decides "last"; 1x1 maps (LeNet-5's C5) are
-    skipped because a class-activation map needs a spatial extent.
-    """
+def cam_layer(model: nn.Module) -> str:
+    """The layer Grad-CAM uses by default: the one the model declares (``cam_layer`` of
+    :class:`~cnnlab.models.contract.ClassifierContract`)."""
     inner = unwrap(model)
-    ran: list[str] = []
-
-    def note(name: str) -> Callable[..., None]:
-        def hook(_module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
-            if output.ndim == 4 and output.shape[-2] * output.shape[-1] > 1:
-                ran.append(name)
-
-        return hook
-
-    handles = [
-        module.register_forward_hook(note(name))
-        for name, module in inner.named_modules()
-        if is_conv(module)
-    ]
-    try:
-        param = next(inner.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
-        with torch.no_grad():
-            model(torch.zeros(1, *input_shape, device=device))
-    finally:
-        for handle in handles:
-            handle.remove()
-    if not ran:
-        raise ModelError(f"{type(inner).__name__} has no convolution with a spatial output")
-    return ran[-1]
+    name = getattr(inner, "cam_layer", None)
+    if not isinstance(name, str):
+        raise ModelError(
+            f"{type(inner).__name__} declares no cam_layer: name the layer to use (--layer)"
+        )
+    return name
 
 
 class _Reached(Exception):

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from cnnlab.errors import ConfigError, ModelError
+from cnnlab.fields import Real
 from cnnlab.viz.attribution import class_scores
 from cnnlab.viz.probes import activation, find_layer, frozen
 
@@ -107,7 +108,7 @@ def max_response(
     step_size: float = 0.01,
     normalise_gradient: bool = True,
 ) -> torch.Tensor:
-    """The maximum-response image of unit d of layer l (seeds/001):
+    """The maximum-response image of unit d of layer l (Erhan et al., 2009):
 
     L_{l,d}(x) = ||h_{l,d}(x)||_2^2,  x_0 ~ U[0,1]^(C x H x W) (``start``, see :func:`noise`),
     x_{t+1} = x_t + gamma * grad_x L_{l,d}(x_t).
@@ -117,6 +118,7 @@ def max_response(
     the update is the formula as written. Returns the (N, C, H, W) image after ``steps``.
     """
     _check_positive(steps=steps)
+    step_size = Real(0, low_open=True)("step_size", step_size)
     x = start.detach().clone()
     with frozen(model):
         for _ in range(steps):
