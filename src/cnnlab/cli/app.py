@@ -45,6 +45,10 @@ COMMANDS: dict[str, Command | Group] = {
         "List the shipped weights (use each as MODEL, or with --pretrained): model, data, "
         "test accuracy, file size, sha256, and the command that trained them.",
     ),
+    "attack": Command(
+        "cnnlab.cli.attack",
+        "Robust accuracy per eps under FGSM or PGD, with sanity checks; JSON, curve, examples.",
+    ),
     "report": Command(
         "cnnlab.cli.report",
         "Summary, learning curves, confusion matrix, filters, mistakes, layers and "
