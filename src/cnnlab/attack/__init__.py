@@ -5,6 +5,7 @@ training uses them too; this package measures a run's robustness with them and s
 for fooling images without gradients.
 """
 
+from cnnlab.attack.evolve import Evolved, evolve_fooling
 from cnnlab.train.attacks import Attack, attack, fgsm, pgd
 
-__all__ = ["Attack", "attack", "fgsm", "pgd"]
+__all__ = ["Attack", "Evolved", "attack", "evolve_fooling", "fgsm", "pgd"]
