@@ -13,6 +13,7 @@ from cnnlab.train import TrainConfig, fit
 from cnnlab.train.adversarial import adversarial_batch, catastrophic_overfitting, training_attack
 from cnnlab.train.attacks import Attack
 from cnnlab.train.run import Run
+from cnnlab.viz.callbacks import SavePlots
 
 
 def test_fgsm_rs_is_one_step_of_1_25_eps_from_a_random_start_and_pgd_takes_adv_steps():
@@ -47,7 +48,7 @@ def test_training_records_robust_validation_accuracy_and_keeps_the_best_robust_c
     config = TrainConfig(model="lenet5", data="digits", epochs=2, batch_size=64,
                          lr=2e-3, adversarial="fgsm-rs", adv_eps=0.1, tensorboard=False,
                          out=str(tmp_path / "run"))  # fmt: skip
-    fit(config)
+    fit(config, callbacks=[SavePlots()])  # curves.png draws the robust accuracy too
     rows = [
         json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
     ]
@@ -55,6 +56,7 @@ def test_training_records_robust_validation_accuracy_and_keeps_the_best_robust_c
     assert len(robust) == 2 and all(
         0 <= r <= row["val_accuracy"] for r, row in zip(robust, rows, strict=True)
     )
+    assert (tmp_path / "run" / "plots" / "curves.png").read_bytes()[:4] == b"\x89PNG"
     best = Run.open(tmp_path / "run", "best")
     assert int(best.meta["epoch"]) == 1 + robust.index(max(robust))
 
