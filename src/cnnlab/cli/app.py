@@ -59,6 +59,10 @@ COMMANDS: dict[str, Command | Group] = {
         "cnnlab.cli.tune",
         "Search hyper-parameters; every trial is a run folder, and rerunning resumes.",
     ),
+    "attack": Command(
+        "cnnlab.cli.attack",
+        "Robust accuracy per eps under FGSM or PGD, with sanity checks; JSON, curve, examples.",
+    ),
     "report": Command(
         "cnnlab.cli.report",
         "Summary, learning curves, confusion matrix, filters, mistakes, layers and "

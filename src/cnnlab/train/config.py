@@ -42,6 +42,7 @@ INITS = ("default", "xavier", "kaiming", "normal", "constant")
 LOSSES = ("cross_entropy", "hinge")
 AMP_MODES = ("none", "bf16", "fp16")
 MONITORS = ("val_accuracy", "val_loss")
+ADVERSARIAL = ("none", "fgsm-rs", "pgd")
 BAD_IMAGES = ("fail", "skip")
 
 # the ranges shared by several fields
@@ -147,6 +148,19 @@ class TrainConfig:
     label_smoothing: float = option(0.0, "cross-entropy target smoothing", FRACTION)
     dropout: float | None = option(
         None, "set p of every Dropout layer", Maybe(FRACTION, "None (the model's own)")
+    )
+    adversarial: str = option(
+        "none",
+        "adversarial training: fgsm-rs (Wong et al., 2020) or pgd (Madry et al., 2018); the "
+        "best checkpoint then follows robust validation accuracy",
+        OneOf(ADVERSARIAL),
+    )
+    adv_eps: float = option(0.3, "adversarial training's L-inf radius, 0..1 pixels", Real(0, 1))
+    adv_steps: int = option(7, "pgd training's steps", Integer(1, 1000))
+    adv_step_size: float = option(
+        0.0,
+        "adversarial step, 0..1 pixels (0: fgsm-rs 1.25 eps, pgd 2.5 eps / steps)",
+        Real(0, 1),
     )
     monitor: str = option(
         "val_accuracy", "metric deciding the best checkpoint and early stopping", OneOf(MONITORS)

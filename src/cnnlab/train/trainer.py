@@ -26,6 +26,12 @@ from cnnlab.data.augment import build_augment, eval_transform, training_size
 from cnnlab.data.preprocess import fit_preprocess
 from cnnlab.errors import TrainingError, write_fault
 from cnnlab.train import distributed
+from cnnlab.train.adversarial import (
+    adversarial_batch,
+    catastrophic_overfitting,
+    robust_accuracy,
+    training_attack,
+)
 from cnnlab.train.callbacks import BestAndEarlyStop, Callback
 from cnnlab.train.checkpoint import checkpoint_folders, save_checkpoint
 from cnnlab.train.checks import (
@@ -92,7 +98,10 @@ class Trainer:
         self.schedule = Schedule(config, self.schedule_length())
         self.loss_fn = build_loss(config)
         self.scaler = torch.amp.GradScaler("cuda") if config.amp == "fp16" else None
-        self.callbacks = [BestAndEarlyStop(config.monitor, config.early_stopping), *callbacks]
+        self.adversary = training_attack(config)
+        monitor = "val_robust_accuracy" if self.adversary else config.monitor
+        self.callbacks = [BestAndEarlyStop(monitor, config.early_stopping), *callbacks]
+        self.history: list[dict[str, Any]] = []  # this session's epoch rows
         self.train_metrics = RunningMetrics(len(self.classes))
         self.epoch = 0  # completed epochs
         self.batch = 0  # batches of the current epoch already trained
@@ -261,6 +270,8 @@ class Trainer:
             param_group["lr"] = lr
         device_type = torch.device(config.device).type
         for x, y, weight in group:
+            if self.adversary:
+                x = adversarial_batch(self.forward_model, self.preprocessor, x, y, self.adversary)
             if config.channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             dtype = torch.bfloat16 if config.amp == "bf16" else torch.float16
@@ -290,10 +301,15 @@ class Trainer:
         if len(self.loaders["val"]) == 0:
             return {}
         val = evaluate(self.eval_model, self.loaders["val"], len(self.classes), self.loss_fn)
-        return {
+        columns = {
             **{f"val_{k}": v for k, v in val.summary().items()},
             "val_per_class_accuracy": val.per_class_accuracy(),
         }
+        if self.adversary:
+            columns["val_robust_accuracy"] = robust_accuracy(
+                self.eval_model, self.preprocessor, self.loaders["val"], self.config.adv_eps
+            )
+        return columns
 
     def end_epoch(self, train: dict[str, float], console: Console) -> None:
         validation = self.validate()
@@ -318,12 +334,17 @@ class Trainer:
                     raise write_fault(exc, self.run.path / "tb", self.resume_hint("kept")) from exc
         for callback in self.callbacks:
             callback.on_epoch_end(self, row)
+        self.history.append(row)
+        collapse = catastrophic_overfitting(self.history) if self.adversary else None
+        if collapse:
+            self.stop(collapse)
         self.save_checkpoint()
         console.print(
             f"epoch {self.epoch:>3}/{self.config.epochs}  lr {row['lr']:.3g}  "
             f"train loss {train['loss']:.4f} acc {train['accuracy']:.4f}"
             + (
                 f"  val loss {row['val_loss']:.4f} acc {row['val_accuracy']:.4f}"
+                + (f" robust {row['val_robust_accuracy']:.4f}" if self.adversary else "")
                 if validation
                 else "  (no validation split)"
             ),

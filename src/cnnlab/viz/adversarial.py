@@ -6,17 +6,19 @@ see that changes the prediction (Szegedy et al., 2014); the fast gradient sign m
 (Goodfellow et al., 2015) makes one in a single step. A fooling image is one the network
 classifies as a chosen class with high confidence although it shows nothing (Nguyen et
 al., 2015); here it is grown from noise by gradient ascent. Images are on the 0..1 pixel
-scale (wrap the model in :class:`~cnnlab.train.run.PixelModel`).
+scale (wrap the model in :class:`~cnnlab.train.run.PixelModel`). The steps are those of
+:mod:`cnnlab.train.attacks`, which :mod:`cnnlab.attack` measures robustness with.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from cnnlab.errors import ConfigError
 from cnnlab.fields import Real
+from cnnlab.train.attacks import Attack, ascent, attacking
+from cnnlab.train.attacks import fgsm as fgsm_attack
 from cnnlab.viz.attribution import resolve_target
 from cnnlab.viz.probes import frozen
 
@@ -27,12 +29,10 @@ def gradient_sign(
     model: nn.Module, images: torch.Tensor, labels: torch.Tensor | int
 ) -> torch.Tensor:
     """sign(d loss(x, label) / dx): the direction in which every pixel raises the loss."""
-    with frozen(model):
-        x = images.detach().clone().requires_grad_(True)
-        logits = model(x)
-        loss = F.cross_entropy(logits, resolve_target(logits.detach(), labels), reduction="sum")
-        (grad,) = torch.autograd.grad(loss, x)
-    return grad.sign()
+    with attacking(model), torch.no_grad():
+        classes = resolve_target(model(images), labels)
+    with attacking(model):
+        return ascent(model, images, classes, Attack("fgsm")).sign()
 
 
 def fgsm(
@@ -43,7 +43,9 @@ def fgsm(
     ``epsilon`` is the largest change of any pixel, in pixel units (2/255 is invisible).
     """
     epsilon = Real(0, 1)("epsilon", epsilon)
-    return (images + epsilon * gradient_sign(model, images, labels)).clamp(0, 1).detach()
+    with torch.no_grad(), frozen(model):
+        classes = resolve_target(model(images), labels)
+    return fgsm_attack(model, images, classes, epsilon)
 
 
 @torch.no_grad()
@@ -93,14 +95,13 @@ def fooling_image(
     if not 0 < confidence < 1:
         raise ConfigError(f"confidence must be between 0 and 1, got {confidence}")
     x = start.detach().clone()
-    with frozen(model):
+    towards = Attack("fgsm", targeted=True)  # the step lowers the target's cross-entropy
+    with attacking(model):
         for _ in range(steps):
-            x.requires_grad_(True)
-            log_probs = model(x).log_softmax(dim=1)
-            classes = resolve_target(log_probs.detach(), target)
-            chosen = log_probs.gather(1, classes[:, None]).sum()
-            if chosen.exp().item() >= confidence:
+            with torch.no_grad():
+                probs = model(x).softmax(dim=1)
+            classes = resolve_target(probs, target)
+            if probs.gather(1, classes[:, None]).prod().item() >= confidence:
                 break
-            (grad,) = torch.autograd.grad(chosen, x)
-            x = (x + step_size * grad.sign()).clamp(0, 1).detach()
+            x = (x + step_size * ascent(model, x, classes, towards).sign()).clamp(0, 1)
     return x.detach()

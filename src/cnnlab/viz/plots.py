@@ -20,6 +20,9 @@ def plot_curves(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
             continue  # no validation split
         ax_loss.plot(epochs, [row[f"{split}_loss"] for row in rows], style, label=split, ms=3)
         ax_acc.plot(epochs, [row[f"{split}_accuracy"] for row in rows], style, label=split, ms=3)
+    if rows and all("val_robust_accuracy" in row for row in rows):  # adversarial training
+        robust = [row["val_robust_accuracy"] for row in rows]
+        ax_acc.plot(epochs, robust, "-^", label="val robust", ms=3)
     ax_loss.set(xlabel="epoch", ylabel="loss", title="Loss")
     ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy")
     for ax in (ax_loss, ax_acc):

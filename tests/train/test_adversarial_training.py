@@ -1,0 +1,94 @@
+"""Adversarial training: the attack each batch gets, robust validation accuracy in the
+metrics, the best checkpoint following it, and the catastrophic-overfitting verdict."""
+
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from cnnlab.data.preprocess import Preprocess
+from cnnlab.errors import ConfigError
+from cnnlab.train import TrainConfig, fit
+from cnnlab.train.adversarial import adversarial_batch, catastrophic_overfitting, training_attack
+from cnnlab.train.attacks import Attack
+from cnnlab.train.run import Run
+from cnnlab.viz.callbacks import SavePlots
+
+
+def test_fgsm_rs_is_one_step_of_1_25_eps_from_a_random_start_and_pgd_takes_adv_steps():
+    fgsm_rs = training_attack(TrainConfig(adversarial="fgsm-rs", adv_eps=0.2))
+    assert fgsm_rs == Attack("pgd", "linf", 0.2, 1, 0.25)  # Wong et al. (2020): alpha 1.25 eps
+    assert fgsm_rs.random_start
+    pgd = training_attack(TrainConfig(adversarial="pgd", adv_eps=0.3, adv_steps=7))
+    assert pgd.steps == 7 and pgd.step == pytest.approx(2.5 * 0.3 / 7)
+    assert training_attack(TrainConfig()) is None
+
+
+def test_a_training_batch_moves_up_the_loss_within_eps_through_the_preprocessing():
+    """z0 = 2 a - b, z1 = b on standardised pixels (mean 0.5, std 0.25): the loss of class 0
+    rises along (-1, +1) in pixels whatever the scaling."""
+    model = nn.Sequential(nn.Flatten(), nn.Linear(2, 2, bias=False))
+    with torch.no_grad():
+        model[1].weight.copy_(torch.tensor([[2.0, -1.0], [0.0, 1.0]]))
+    preprocess = Preprocess("standardize", [0.5], [0.25])
+    pixels = torch.tensor([[[[0.5, 0.5]]]])
+    attack = Attack("pgd", "linf", 0.1, 3, 0.05)
+    moved = adversarial_batch(
+        model.train(), preprocess, preprocess(pixels), torch.tensor([0]), attack
+    )
+    assert torch.allclose(preprocess.invert(moved), torch.tensor([[[[0.4, 0.6]]]]))
+    assert model.training and all(p.grad is None and p.requires_grad for p in model.parameters())
+
+
+@pytest.mark.slow  # two epochs of adversarial training, about 10 s
+def test_training_records_robust_validation_accuracy_and_keeps_the_best_robust_checkpoint(
+    tmp_path,
+):
+    config = TrainConfig(model="lenet5", data="digits", epochs=2, batch_size=64,
+                         lr=2e-3, adversarial="fgsm-rs", adv_eps=0.1, tensorboard=False,
+                         out=str(tmp_path / "run"))  # fmt: skip
+    fit(config, callbacks=[SavePlots()])  # curves.png draws the robust accuracy too
+    rows = [
+        json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    ]
+    robust = [row["val_robust_accuracy"] for row in rows]
+    assert len(robust) == 2 and all(
+        0 <= r <= row["val_accuracy"] for r, row in zip(robust, rows, strict=True)
+    )
+    assert (tmp_path / "run" / "plots" / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    best = Run.open(tmp_path / "run", "best")
+    assert int(best.meta["epoch"]) == 1 + robust.index(max(robust))
+
+
+def row(epoch, clean, robust):
+    return {"epoch": epoch, "val_accuracy": clean, "val_robust_accuracy": robust}
+
+
+def test_robust_accuracy_collapsing_while_clean_accuracy_rises_is_catastrophic_overfitting():
+    rows = [row(1, 0.90, 0.60), row(2, 0.95, 0.70), row(3, 0.97, 0.20)]
+    assert catastrophic_overfitting(rows) == (
+        "catastrophic overfitting at epoch 3: robust validation accuracy fell from 0.7000 "
+        "(epoch 2) to 0.2000 while clean accuracy rose to 0.9700; stopped, checkpoints/best "
+        "keeps epoch 2"
+    )
+    assert catastrophic_overfitting(rows[:2]) is None
+    assert catastrophic_overfitting([*rows[:2], row(3, 0.97, 0.40)]) is None  # not below half
+    assert catastrophic_overfitting([*rows[:2], row(3, 0.93, 0.20)]) is None  # clean fell too
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "adversarial",
+            "trades",
+            "unknown adversarial 'trades': expected one of none, fgsm-rs, pgd",
+        ),
+        ("adv_eps", 2.0, r"adv_eps must be in \[0, 1\], found 2.0"),
+        ("adv_steps", 0, r"adv_steps must be an integer in \[1, 1000\], found 0"),
+    ],
+)
+def test_adversarial_fields_have_declared_ranges(field, value, message):
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(**{field: value})
