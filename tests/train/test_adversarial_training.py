@@ -33,7 +33,7 @@ def test_a_training_batch_moves_up_the_loss_within_eps_through_the_preprocessing
         model[1].weight.copy_(torch.tensor([[2.0, -1.0], [0.0, 1.0]]))
     preprocess = Preprocess("standardize", [0.5], [0.25])
     pixels = torch.tensor([[[[0.5, 0.5]]]])
-    attack = Attack("pgd", "linf", 0.1, 3, 0.05)
+    attack = Attack("pgd", "linf", 0.1, 4, 0.05)  # 4 steps reach the corner from any start
     moved = adversarial_batch(
         model.train(), preprocess, preprocess(pixels), torch.tensor([0]), attack
     )
