@@ -29,6 +29,14 @@ def test_a_network_trained_with_arch_reopens_for_eval(tmp_path):
     assert evaluated.returncode == 0, evaluated.stderr
     trained_accuracy = trained.stdout.split("test accuracy ")[1].split()[0]
     assert f"{float(trained_accuracy):.4f}" in evaluated.stdout
+    predicted = run_cli("predict", str(out), "--split", "test")
+    assert predicted.returncode == 0, predicted.stderr
+    assert f"{float(trained_accuracy):.4f}" in predicted.stdout
+    onnx = tmp_path / "arch.onnx"
+    exported = run_cli("export", str(out), "--format", "onnx", "--out", str(onnx))
+    assert exported.returncode == 0, exported.stderr
+    card = json.loads((tmp_path / "arch.onnx.json").read_text())
+    assert card["verification"]["top1_agreement"] == 1.0
     summary = run_cli("summary", str(out), "--format", "json")
     assert json.loads(summary.stdout)["total_params"] == (
         (9 * 8 + 8) + (72 * 8 + 8) + 16 + (8 * 8 * 8 * 32 + 32) + (32 * 10 + 10)
