@@ -3,6 +3,7 @@ size, so a symlink to ``/dev/zero`` or a FIFO cannot hang a command or fill memo
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -39,3 +40,12 @@ def read_text(path: str | os.PathLike, limit: int, error: type[CnnlabError] = Ru
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path} cannot be read as text: {exc}") from exc
+
+
+def sha256(path: Path) -> str:
+    """The hex SHA-256 of the file at ``path``, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

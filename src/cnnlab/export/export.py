@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from cnnlab.export.writers import (
     write_safetensors,
     write_torchscript,
 )
+from cnnlab.files import sha256
 from cnnlab.models import create
 from cnnlab.train.run import Run
 
@@ -76,14 +76,6 @@ def check_format(format: str, opset: int) -> None:
         raise ConfigError(
             f"--opset: expected an ONNX opset from {OPSETS[0]} to {OPSETS[-1]}, found {opset}"
         )
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_and_verify(

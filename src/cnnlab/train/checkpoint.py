@@ -13,7 +13,6 @@ holds the weights that scored best on validation.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -27,7 +26,7 @@ import torch
 
 from cnnlab.atomic import atomic_write, current_umask, fsync_dir
 from cnnlab.errors import CheckpointError
-from cnnlab.files import read_text, regular_file
+from cnnlab.files import read_text, regular_file, sha256
 from cnnlab.weights.io import guarded, write_weights_file
 
 CKPT_PATTERN = re.compile(r"^ckpt-(\d{6})-step(\d+)$")
@@ -54,14 +53,6 @@ def read_state(path: Path) -> dict[str, Any]:
             f"training state {path}: expected a dict, found {type(state).__name__}"
         )
     return state
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _fsynced(path: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from cnnlab.atomic import atomic_write
 from cnnlab.errors import DataError, UnknownNameError
+from cnnlab.files import sha256
 
 PREFIX = "torchvision:"
 BASE_URL = "https://download.pytorch.org/models/"
@@ -65,14 +66,6 @@ def hash_prefix(file_name: str) -> str:
     return file_name.rsplit("-", 1)[-1].split(".", 1)[0]
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def published_path(
     source: str,
     *,
@@ -88,7 +81,7 @@ def published_path(
         raise UnknownNameError("published model", name, table)
     file_name = table[name]
     target = Path(cache or default_cache()) / file_name
-    if target.is_file() and sha256_of(target).startswith(hash_prefix(file_name)):
+    if target.is_file() and sha256(target).startswith(hash_prefix(file_name)):
         return target
     url = base_url + file_name
     atomic_write(target, lambda tmp: fetch(url, tmp, hash_prefix(file_name)))
