@@ -81,6 +81,8 @@ def resized(images: torch.Tensor, size: int, chunk: int = 4096) -> torch.Tensor:
                       antialias=True).round_().clamp_(0, 255).to(torch.uint8)
         for i in range(0, len(images), chunk)
     ]  # fmt: skip
+    if not parts:  # an empty split (val_split 0)
+        return images.new_empty((0, images.shape[1], size, size))
     return torch.cat(parts)
 
 
