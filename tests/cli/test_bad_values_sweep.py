@@ -188,3 +188,18 @@ def test_a_bad_value_is_one_line_with_exit_status_2(case, places, capsys):
     lines = err.strip().splitlines()
     assert status == 2, f"{case}: exit {status}\n{err}"
     assert len(lines) == 1 and lines[0].startswith("error: "), f"{case}:\n{err}"
+
+
+FIXED = {  # cases that once crashed or were silently accepted: the words the user reads
+    "models: unknown family": "unknown model family 'transformers'",
+    "viz adversarial: epsilon nan": "epsilon must be in [0, 1], found nan",
+    "viz adversarial: epsilon over 1": "epsilon must be in [0, 1], found 2.0",
+    "viz max-response: step size inf": "step_size must be a finite number > 0, found inf",
+    "viz deepdream: step size nan": "step_size must be a finite number > 0, found nan",
+}
+
+
+@pytest.mark.parametrize("case", list(FIXED))
+def test_the_message_names_the_option_the_range_and_the_value(case, places, capsys):
+    status, err = run_here([fill(arg, places) for arg in BAD[case]], capsys)
+    assert status == 2 and FIXED[case] in err, err
