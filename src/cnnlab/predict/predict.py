@@ -122,7 +122,7 @@ def predict_files(
     run: Run,
     images: Sequence[str | Path],
     *,
-    fit: str = "pad",
+    fit: str | None = None,
     invert: str = "auto",
     top: int = 3,
     batch_size: int = BATCH_SIZE,
@@ -132,8 +132,11 @@ def predict_files(
     progress: Progress | None = None,
 ) -> Predictions:
     """The ``top`` classes of every image file that ``images`` names (files, folders,
-    globs). A file that cannot be used is a row with its ``error``; with ``on_bad_image``
-    ``fail`` it is a DataError instead, raised before anything is predicted."""
+    globs). ``fit``: one of FIT_POLICIES; by default the run's own (``crop`` for published
+    ImageNet weights, whose images are resized by their short side), else ``pad``. A file
+    that cannot be used is a row with its ``error``; with ``on_bad_image`` ``fail`` it is a
+    DataError instead, raised before anything is predicted."""
+    fit = fit or run.meta.get("fit", "pad")
     check_choice("--fit", fit, FIT_POLICIES)
     check_choice("--invert", invert, INVERT_MODES)
     check_choice("--on-bad-image", on_bad_image, ON_BAD_IMAGE)
