@@ -181,6 +181,11 @@ class Run:
     def path(self) -> Path:
         return self.folder.path
 
+    def plot_path(self, name: str) -> Path | None:
+        """RUN/plots/NAME, where a picture of this run goes unless told otherwise; None for
+        weights opened from a file or by name, which have no folder of their own."""
+        return self.folder.plots / name if self.path.is_dir() else None
+
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
