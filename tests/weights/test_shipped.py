@@ -66,6 +66,7 @@ def test_the_weights_command_lists_every_shipped_file():
     for entry in shipped.SHIPPED.values():
         assert f"cnnlab:{entry.name}" in result.stdout
         assert f"{100 * entry.accuracy:.2f}%" in result.stdout
+    assert "torchvision:NAME  ImageNet" in result.stdout and "resnet18, resnet34" in result.stdout
 
 
 @pytest.mark.slow
