@@ -10,11 +10,11 @@ import numpy as np
 import torch
 
 from cnnlab.data.augment import crop_pad
+from cnnlab.data.fitting import FIT_POLICIES, INVERT_MODES, FitSpec, fit_file
 from cnnlab.data.images import BadImage, default_workers
 from cnnlab.data.tta import TTA_MODES
 from cnnlab.data.tta import predict as tta_predict
 from cnnlab.errors import ConfigError, DataError
-from cnnlab.predict.fitting import FIT_POLICIES, INVERT_MODES, FitSpec, fit_file
 from cnnlab.predict.sources import expand_images
 from cnnlab.train.run import Run
 
