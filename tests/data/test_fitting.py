@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cnnlab.data.fitting import FitSpec, fit_file, fit_picture, should_invert
+from cnnlab.data.fitting import FitSpec, fit_file, fit_image, fit_picture, should_invert
 
 
 def test_pad_keeps_the_aspect_ratio_and_fills_with_the_border_colour():
@@ -43,3 +43,18 @@ def test_an_image_at_the_unpadded_size_is_padded_as_training_padded(tmp_path):
     assert fitted.pixels.shape == (1, 32, 32)
     assert (fitted.pixels[0, 2:30, 2:30] == digit).all()
     assert fitted.pixels[0, :2].sum() == fitted.pixels[0, :, :2].sum() == 0
+
+
+def test_a_decoded_image_fits_as_its_file_does(tmp_path):
+    """fit_image (a picture already decoded, as the web lab receives it) and fit_file agree."""
+    light = np.full((40, 30, 3), 230, np.uint8)
+    light[10:30, 12:18] = (20, 30, 40)  # a dark stroke on white, in colour
+    Image.fromarray(light).save(tmp_path / "stroke.png")
+    spec = FitSpec.for_images((1, 32, 32), 2, "pad", "auto", 10.0)  # MNIST-like: dark border
+    assert spec == FitSpec("L", (28, 28), 2, "pad", "auto", 10.0)
+    from_file = fit_file(tmp_path / "stroke.png", spec)
+    decoded = fit_image(Image.fromarray(light), spec)
+    assert decoded.inverted and from_file.inverted
+    assert decoded.pixels.shape == (1, 32, 32)
+    assert (decoded.pixels == from_file.pixels).all()
+    assert decoded.pixels[0, 2:30, 2:30].mean() < 128  # white paper became the dark border
