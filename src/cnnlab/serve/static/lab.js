@@ -140,7 +140,7 @@ function clear() {
   for (const id of ["top", "input-notes", "layers"]) $(id).replaceChildren();
   for (const id of ["model-input", "why-image"]) $(id).removeAttribute("src");
   $("unit").hidden = $("attack-result").hidden = true;
-  status.show("Draw a digit, or upload or drop an image.");
+  status.say("Draw a digit, or upload or drop an image.");
 }
 
 async function useFile(file) {

@@ -4,7 +4,8 @@
 
 import { el, fixed, shape } from "./dom.js";
 
-const HEIGHT = 180; // the tallest a grid is drawn, in CSS pixels
+const HEIGHT = 180; // a small grid is enlarged by whole pixels up to this height (CSS pixels)
+const TALLEST = 270; // a large grid (a deep model's early layers) is shrunk to this height
 
 // Where in the layer a click at (px, py), in the grid image's own pixels, falls; null on a gap.
 export function cellAt(grid, px, py) {
@@ -30,14 +31,17 @@ function gridSize(grid) {
 function placeMarker(marker, grid, cell, scale) {
   marker.style.left = `${(cell.col * (grid.cell_width + grid.gap) + cell.x) * scale}px`;
   marker.style.top = `${(cell.row * (grid.cell_height + grid.gap) + cell.y) * scale}px`;
-  marker.style.width = marker.style.height = `${scale}px`;
+  marker.style.width = marker.style.height = `${Math.max(scale, 3)}px`;
   marker.hidden = false;
 }
 
 function layerCard(layer, picked, onPick) {
   const grid = layer.grid;
   const size = gridSize(grid);
-  const scale = Math.max(1, Math.min(6, Math.floor(HEIGHT / size.height)));
+  const scale =
+    size.height > TALLEST
+      ? TALLEST / size.height
+      : Math.max(1, Math.min(6, Math.floor(HEIGHT / size.height)));
   const image = el("img", { src: grid.png, alt: `${layer.name} activations`, class: "grid" });
   image.style.width = `${size.width * scale}px`;
   image.style.height = `${size.height * scale}px`;

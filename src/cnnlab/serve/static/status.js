@@ -24,6 +24,12 @@ export class Status {
     this.show();
   }
 
+  // Plain words, dropping an earlier error (the user started afresh).
+  say(words) {
+    this.error = null;
+    this.show(words);
+  }
+
   show(words) {
     const state = this.error ? "error" : this.pending > 0 ? "busy" : "ready";
     this.line.dataset.state = state;
