@@ -41,7 +41,9 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Ima
     """The image file ``data`` decoded: its first frame, fully loaded.
 
     The pixel count is checked from the header before decoding; Pillow's own
-    decompression-bomb error (far above any sensible cap) becomes a 413 as well.
+    decompression-bomb error (twice its ``Image.MAX_IMAGE_PIXELS``) becomes a 413 as well.
+    Between once and twice that limit Pillow only warns (a log line): such an image is
+    then refused here by the cap, whose default is far below it.
     """
     if not data:
         raise RequestError("expected an image file, found 0 bytes")
