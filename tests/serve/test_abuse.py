@@ -5,6 +5,8 @@ hooks of the server process show that no request opened a file or a connection."
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -204,6 +206,30 @@ def test_values_naming_files_urls_or_modules_are_refused_and_nothing_is_opened(l
             path, params=base, files={"image": (value, GOOD["PNG"], "image/png")}
         )
         assert named_upload.status_code == 200  # the file name is a label, never opened
+    assert_nothing_opened(lab)
+
+
+def raw_get(lab: LabServer, target: str) -> bytes:
+    """The status line of ``GET target`` sent as written (a client library would resolve
+    its dot segments first)."""
+    with socket.create_connection(("127.0.0.1", lab.port), timeout=30) as connection:
+        connection.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        return connection.recv(4096).split(b"\r\n", 1)[0]
+
+
+def test_dot_segments_cannot_leave_the_static_folder(lab):
+    """The canary file by a path climbing out of /static/, plain and percent-encoded."""
+    climb = "../" * 16 + str(lab.canary).lstrip("/")
+    targets = [
+        f"/static/{climb}",
+        "/static/" + climb.replace("../", "%2e%2e/"),
+        "/static/" + climb.replace("../", "..%2f"),
+        f"/static//{lab.canary}",
+        "/static/../../../../../../../../etc/passwd",
+    ]
+    for target in targets:
+        assert raw_get(lab, target).startswith(b"HTTP/1.1 404 "), target
+    assert raw_get(lab, "/static/lab.js").startswith(b"HTTP/1.1 200 ")
     assert_nothing_opened(lab)
 
 
