@@ -5,20 +5,21 @@ a file, a URL or a module. Request bodies pass the body cap (:class:`BodyLimit`)
 anything reads them. Every error is ``{"detail": "<one line>"}``: cnnlab's own errors
 with their status (400 unless they carry another), FastAPI's validation errors as 422.
 Responses are built as plain JSON (no response models to validate). The model's work
-runs in worker threads, so the event loop keeps answering while an
-analysis runs; the endpoints are listed in the module :mod:`cnnlab.serve`.
+runs on the lab's model thread, so the event loop keeps answering while an analysis
+runs; the endpoints are listed in the module :mod:`cnnlab.serve`.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 
 from cnnlab.errors import CnnlabError, shown
 from cnnlab.serve.analysis import analyse, parse_attributions
@@ -48,6 +49,12 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
         for error in errors[:3]
     ]
     return JSONResponse({"detail": "; ".join(parts) or "invalid request"}, status_code=422)
+
+
+async def on_worker(lab: Lab, work: Callable[..., Any], *args: Any) -> JSONResponse:
+    """``work(lab, *args)`` on the lab's model thread, its result as JSON."""
+    result = await asyncio.get_running_loop().run_in_executor(lab.worker, work, lab, *args)
+    return JSONResponse(result)
 
 
 def create_app(
@@ -83,7 +90,7 @@ def create_app(
     ) -> JSONResponse:
         names = parse_attributions(attribution)
         fitted = await fitted_image(request, lab, max_pixels)
-        return JSONResponse(await run_in_threadpool(analyse, lab, fitted, names, layers))
+        return await on_worker(lab, analyse, fitted, names, layers)
 
     @app.post("/api/unit")
     async def unit_of_image(
@@ -95,7 +102,7 @@ def create_app(
     ) -> JSONResponse:
         lab.layer(layer)  # an unknown layer is refused before the body is read
         fitted = await fitted_image(request, lab, max_pixels)
-        return JSONResponse(await run_in_threadpool(unit, lab, fitted, layer, channel, y, x))
+        return await on_worker(lab, unit, fitted, layer, channel, y, x)
 
     @app.post("/api/attack")
     async def attack_image(
@@ -105,6 +112,6 @@ def create_app(
         steps: int = Query(10, ge=1, le=MAX_STEPS),
     ) -> JSONResponse:
         fitted = await fitted_image(request, lab, max_pixels)
-        return JSONResponse(await run_in_threadpool(attack, lab, fitted, method, eps, steps))
+        return await on_worker(lab, attack, fitted, method, eps, steps)
 
     return app

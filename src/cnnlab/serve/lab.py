@@ -4,14 +4,17 @@ A :class:`Lab` is made once, at start-up, from a :class:`~cnnlab.Run`: the pixel
 (preprocessing inside, so gradients and epsilons are in pixel units), the layers whose
 activations the page shows, every layer's receptive field, and the fitting of an image
 to the run's training images. Requests only read it. The forward hooks that record
-activations live on the shared model, so one lock lets one request at a time use it;
-each request then has all of torch's threads.
+activations live on the shared model, so one lock lets one request at a time use it,
+and the server runs all of the model's work on one worker thread (:attr:`Lab.worker`):
+each request then has all of torch's threads, and torch keeps one team of them, where a
+pool of worker threads would each start a team that spins on the same cores.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -60,6 +63,7 @@ class Lab:
             run.image_shape, run.config.pad, "pad", "auto", self.training_border
         )
         self.lock = threading.Lock()
+        self.worker = ThreadPoolExecutor(1, thread_name_prefix="cnnlab-model")
 
     @property
     def background(self) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from cnnlab.errors import ConfigError, FaultError
 from cnnlab.train.run import Run
 
-UNITS = {"": 1, "B": 1, "KB": 2**10, "MB": 2**20, "GB": 2**30}
+UNITS = {"": 1, "B": 1, "K": 2**10, "KB": 2**10, "M": 2**20, "MB": 2**20, "G": 2**30, "GB": 2**30}
 SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMG]?B?)\s*", re.IGNORECASE)
 
 
@@ -79,14 +79,21 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     max_upload: int | None = None,
+    threads: int | None = None,
     announce: Callable[[str], None] = print,
 ) -> None:
-    """Serve the lab for ``run`` until interrupted; ``announce`` gets the start-up lines."""
+    """Serve the lab for ``run`` until interrupted; ``announce`` gets the start-up lines.
+    ``threads``: torch's threads for the model's work (default: torch's, one per core)."""
+    import torch
     import uvicorn
 
     from cnnlab.serve.app import create_app
     from cnnlab.serve.model_info import source_name
 
+    if threads is not None:
+        if threads < 1:
+            raise ConfigError(f"--threads: expected 1 or more, found {threads}")
+        torch.set_num_threads(threads)
     options = {} if max_upload is None else {"max_upload": max_upload}
     app = create_app(run, **options)
     sock = listening_socket(host, port)
