@@ -17,6 +17,7 @@ import binascii
 import io
 import json
 import re
+from collections.abc import AsyncIterator, Iterable
 
 from PIL import Image
 from starlette.datastructures import Headers, UploadFile
@@ -123,7 +124,7 @@ def json_image(body: bytes) -> bytes:
 async def multipart_image(content_type: str, body: bytes) -> bytes:
     """The image of a multipart form whose only field is ``image`` (a file or text)."""
 
-    async def chunks():
+    async def chunks() -> AsyncIterator[bytes]:
         yield body
 
     parser = MultiPartParser(
@@ -185,6 +186,7 @@ def kind(value: object) -> str:
     return names.get(type(value), "a number")
 
 
-def fields(names) -> str:
+def fields(names: Iterable[object]) -> str:
+    """``fields 'a', 'b'``: the (first eight) field names of a body, for messages."""
     listed = ", ".join(repr(shown(name)[:40]) for name in list(names)[:8])
     return f"fields {listed}" if listed else "no fields"
