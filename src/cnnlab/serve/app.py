@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -29,6 +29,7 @@ from cnnlab.serve.intake import fitted_image
 from cnnlab.serve.lab import Lab
 from cnnlab.serve.limits import DEFAULT_MAX_UPLOAD, BodyLimit
 from cnnlab.serve.model_info import model_info
+from cnnlab.serve.options import declared_options_only
 from cnnlab.serve.units import unit
 from cnnlab.train.run import Run
 
@@ -63,7 +64,13 @@ def create_app(
     pixels are refused with 413."""
     lab = Lab(run)
     about = model_info(lab)
-    app = FastAPI(title="cnnlab lab", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="cnnlab lab",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(declared_options_only)],  # an unknown option is a 400
+    )
     app.add_middleware(BodyLimit, max_bytes=max_upload, option="--max-upload")
     app.add_exception_handler(CnnlabError, cnnlab_error)
     app.add_exception_handler(RequestValidationError, validation_error)

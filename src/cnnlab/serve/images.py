@@ -17,6 +17,7 @@ import binascii
 import io
 import json
 import re
+from collections.abc import AsyncIterator, Iterable
 
 from PIL import Image
 from starlette.datastructures import Headers, UploadFile
@@ -41,7 +42,9 @@ def decode_image(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Ima
     """The image file ``data`` decoded: its first frame, fully loaded.
 
     The pixel count is checked from the header before decoding; Pillow's own
-    decompression-bomb error (far above any sensible cap) becomes a 413 as well.
+    decompression-bomb error (twice its ``Image.MAX_IMAGE_PIXELS``) becomes a 413 as well.
+    Between once and twice that limit Pillow only warns (a log line): such an image is
+    then refused here by the cap, whose default is far below it.
     """
     if not data:
         raise RequestError("expected an image file, found 0 bytes")
@@ -121,7 +124,7 @@ def json_image(body: bytes) -> bytes:
 async def multipart_image(content_type: str, body: bytes) -> bytes:
     """The image of a multipart form whose only field is ``image`` (a file or text)."""
 
-    async def chunks():
+    async def chunks() -> AsyncIterator[bytes]:
         yield body
 
     parser = MultiPartParser(
@@ -183,6 +186,7 @@ def kind(value: object) -> str:
     return names.get(type(value), "a number")
 
 
-def fields(names) -> str:
+def fields(names: Iterable[object]) -> str:
+    """``fields 'a', 'b'``: the (first eight) field names of a body, for messages."""
     listed = ", ".join(repr(shown(name)[:40]) for name in list(names)[:8])
     return f"fields {listed}" if listed else "no fields"
