@@ -29,10 +29,11 @@ function ticks(low, high, count = 4) {
   return Array.from({ length: count + 1 }, (_, i) => low + ((high - low) * i) / count);
 }
 
+// Draws the series that have numbers; false when none has.
 export function drawCurves(canvas, title, epochs, series) {
-  const { context: c, width, height } = sharp(canvas);
   const present = series.filter(([, values]) => values && values.some(Number.isFinite));
-  if (present.length === 0) return;
+  if (present.length === 0) return false;
+  const { context: c, width, height } = sharp(canvas);
   const y = range(present.flatMap(([, values]) => values));
   const x = range(epochs);
   const plotW = width - MARGIN.left - MARGIN.right;
@@ -74,4 +75,5 @@ export function drawCurves(canvas, title, epochs, series) {
     c.font = "11px system-ui, sans-serif";
     c.fillText(name, width - MARGIN.right - 130 + i * 62, 14);
   });
+  return true;
 }

@@ -20,6 +20,7 @@ const status = new Status($("status"));
 const pad = new Pad($("pad"), () => imageChanged("pad"));
 const state = { source: null, analysed: null, result: null, picked: null };
 const queue = { timer: null, running: false, again: false };
+let attacks = 0; // attacks asked for; only the latest one's answer is shown
 
 const unitParts = {
   panel: $("unit"), frame: $("field-frame"), box: $("field-box"), image: $("field-image"),
@@ -119,10 +120,11 @@ async function attack() {
     status.fail(new Error("draw a digit or upload an image first"));
     return;
   }
+  const mine = ++attacks;
   status.begin("attacking\u2026");
   try {
     const result = await postImage("/api/attack", attackParams($("eps"), $("method")), state.analysed);
-    showAttack(attackParts, result);
+    if (mine === attacks) showAttack(attackParts, result);
     status.end(result.flipped ? "the attack flipped the prediction" : "the prediction held");
   } catch (error) {
     status.fail(error);
@@ -145,12 +147,12 @@ function clear() {
 
 async function useFile(file) {
   if (!file) return;
+  imageChanged(file);
   try {
     pad.showImage(await createImageBitmap(file));
   } catch {
     pad.clear(); // the browser cannot show it; the server will say what is wrong with it
   }
-  imageChanged(file);
 }
 
 function wire() {
