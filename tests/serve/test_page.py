@@ -198,15 +198,29 @@ def test_a_click_on_the_first_convolution_shows_its_arithmetic(page, server):
     assert kernel.count() == conv["convolution"]["kernel"][0]
 
 
-def test_an_uploaded_file_changes_the_prediction(page, server):
-    draw_one(page)
-    before = shown_top(page)[0]
+# A drop of one PNG file, built in the page from base64, on the drawing pad.
+DROP = """([b64, name]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const files = new DataTransfer();
+  files.items.add(new File([bytes], name, { type: 'image/png' }));
+  return files;
+}"""
+
+
+def test_an_uploaded_or_dropped_file_changes_the_prediction(page, server):
+    one = draw_one(page)
+    assert shown_top(page)[0] == "1"
     seven = REPO / "examples" / "seven.png"
     page.set_input_files("#file", str(seven))
     page.wait_for_function("document.getElementById('input-notes').textContent.includes('invert')")
     settle(page)
     answer = httpx.post(f"{server}/api/analyse", files={"image": seven.read_bytes()}).json()
-    assert shown_top(page)[0] == answer["top"][0]["class"] == "7" != before
+    assert shown_top(page)[0] == answer["top"][0]["class"] == "7"
+    dropped = page.evaluate_handle(DROP, [one.split(",", 1)[1], "one.png"])
+    page.dispatch_event("#pad", "drop", {"dataTransfer": dropped})
+    settle(page)
+    assert shown_top(page)[0] == "1"
+    assert page.locator("#model-input").get_attribute("src") == analyse(server, one)["input"]["png"]
 
 
 def test_the_epsilon_slider_runs_the_attack(page, server):

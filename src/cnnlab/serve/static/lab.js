@@ -1,6 +1,6 @@
 // The lab page: wires the pad, the panels and the API together.
 // One analysis is in flight at a time; drawing while it runs queues one more with the
-// newest drawing, so the last picture shown is always the latest drawing's.
+// newest drawing, so the last answer shown is always the latest drawing's.
 
 import { getModel, postImage } from "./api.js";
 import { attackParams, showAttack } from "./attack.js";
@@ -13,7 +13,7 @@ import { showLayers } from "./layers.js";
 import { Status } from "./status.js";
 import { showUnit } from "./unit.js";
 
-const DEBOUNCE_MS = 150;
+const WAIT_MS = 150; // from the first change of the picture to its analysis
 const $ = (id) => document.getElementById(id);
 
 const status = new Status($("status"));
@@ -42,9 +42,11 @@ function imageChanged(source) {
   schedule();
 }
 
-function schedule(delay = DEBOUNCE_MS) {
-  if (queue.timer === null && !queue.running) status.begin("analysing\u2026");
-  clearTimeout(queue.timer);
+// Analyses WAIT_MS after the first change: while a stroke goes on, the prediction follows
+// it a few times a second; the picture is read when the request leaves, so it is the newest.
+function schedule(delay = WAIT_MS) {
+  if (queue.timer !== null) return;
+  if (!queue.running) status.begin("analysing\u2026");
   queue.timer = setTimeout(() => {
     queue.timer = null;
     analyse();
