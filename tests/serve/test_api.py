@@ -3,8 +3,6 @@ loopback port, as the page (or any client) calls it."""
 
 from __future__ import annotations
 
-import base64
-import io
 import socket
 import threading
 import time
@@ -14,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 import uvicorn
-from PIL import Image
+from serve_pictures import data_url, decoded, stroke_png
 
 from cnnlab.inspect.receptive import receptive_field
 from cnnlab.predict import predict_files
@@ -46,26 +44,6 @@ def client(run):
         yield http
     server.should_exit = True
     thread.join(10)
-
-
-def stroke_png(size: int = 280) -> bytes:
-    """A "1" as a person draws it on the page: a dark vertical stroke on white."""
-    canvas = np.full((size, size), 255, np.uint8)
-    canvas[size // 7 : size - size // 7, size // 2 - size // 28 : size // 2 + size // 28] = 0
-    buffer = io.BytesIO()
-    Image.fromarray(canvas).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def data_url(png: bytes) -> dict:
-    return {"image": "data:image/png;base64," + base64.b64encode(png).decode()}
-
-
-def decoded(url: str) -> np.ndarray:
-    assert url.startswith("data:image/png;base64,")
-    with Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))) as picture:
-        assert picture.format == "PNG"
-        return np.asarray(picture)
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,13 @@ from cnnlab.serve.lab import Lab
 from cnnlab.train.run import Run
 from cnnlab.weights.shipped import FILES, PREFIX
 
-CURVES = ("train_loss", "val_loss", "train_acc", "val_acc")
+# The page's names for the columns of metrics.jsonl.
+CURVES = {
+    "train_loss": "train_loss",
+    "val_loss": "val_loss",
+    "train_acc": "train_accuracy",
+    "val_acc": "val_accuracy",
+}
 
 
 def source_name(run: Run) -> str:
@@ -57,7 +63,7 @@ def curves(lab: Lab) -> dict[str, list] | None:
     if not rows:
         return None
     return {"epoch": [row["epoch"] for row in rows]} | {
-        name: [row.get(name) for row in rows] for name in CURVES
+        name: [row.get(column) for row in rows] for name, column in CURVES.items()
     }
 
 
