@@ -20,7 +20,7 @@ const status = new Status($("status"));
 const pad = new Pad($("pad"), () => imageChanged("pad"));
 const state = { source: null, analysed: null, result: null, picked: null };
 const queue = { timer: null, running: false, again: false };
-let attacks = 0; // attacks asked for; only the latest one's answer is shown
+let attacks = 0; // counts attacks and picture changes: only the latest attack's answer shows
 
 const unitParts = {
   panel: $("unit"), frame: $("field-frame"), box: $("field-box"), image: $("field-image"),
@@ -38,6 +38,7 @@ function currentImage() {
 
 function imageChanged(source) {
   state.source = source;
+  attacks += 1; // an attack still out was on the old picture: its answer is not shown
   $("attack-result").hidden = true;
   schedule();
 }
@@ -117,15 +118,16 @@ async function pick(picked) {
 }
 
 async function attack() {
-  if (state.analysed === null) {
+  if (state.source === null) {
     status.begin();
     status.fail(new Error("draw a digit or upload an image first"));
     return;
   }
   const mine = ++attacks;
+  const image = currentImage();
   status.begin("attacking\u2026");
   try {
-    const result = await postImage("/api/attack", attackParams($("eps"), $("method")), state.analysed);
+    const result = await postImage("/api/attack", attackParams($("eps"), $("method")), image);
     if (mine === attacks) showAttack(attackParts, result);
     status.end(result.flipped ? "the attack flipped the prediction" : "the prediction held");
   } catch (error) {
