@@ -138,6 +138,7 @@ async function attack() {
 function clear() {
   pad.clear();
   state.source = state.analysed = state.result = state.picked = null;
+  attacks += 1;
   if (queue.timer !== null) {
     clearTimeout(queue.timer);
     queue.timer = null;
