@@ -26,4 +26,4 @@ def decoded(url: str) -> np.ndarray:
     assert url.startswith("data:image/png;base64,")
     with Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))) as picture:
         assert picture.format == "PNG"
-        return np.asarray(picture)
+        return np.asarray(picture.convert("L") if picture.mode == "P" else picture)  # as shown

@@ -3,7 +3,6 @@ loopback port, as the page (or any client) calls it."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -17,6 +16,7 @@ from serve_pictures import data_url, decoded, stroke_png
 from cnnlab.inspect.receptive import receptive_field
 from cnnlab.predict import predict_files
 from cnnlab.serve import create_app
+from cnnlab.serve.server import listening_socket
 from cnnlab.train import Run
 
 MODEL = "cnnlab:lenet5-mnist"
@@ -30,8 +30,7 @@ def run() -> Run:
 @pytest.fixture(scope="module")
 def client(run):
     """An httpx client of the lab served by uvicorn in a thread on 127.0.0.1."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock = listening_socket("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(create_app(run), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

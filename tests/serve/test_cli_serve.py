@@ -7,7 +7,7 @@ import socket
 import pytest
 
 from cnnlab.errors import ConfigError
-from cnnlab.serve.server import parse_size, startup_lines
+from cnnlab.serve.server import listening_socket, parse_size, startup_lines
 from conftest import run_cli
 
 
@@ -72,3 +72,10 @@ def test_sizes_read_as_people_write_them(text, size):
 def test_other_sizes_are_refused(text):
     with pytest.raises(ConfigError, match="--max-upload: expected a size"):
         parse_size(text)
+
+
+def test_the_listening_socket_says_it_is_tcp_so_asyncio_turns_nagle_off():
+    """With protocol 0, asyncio leaves Nagle's algorithm on for the accepted connections:
+    every answer written as headers then body would wait 40 ms for a delayed ACK."""
+    with listening_socket("127.0.0.1", 0) as sock:
+        assert sock.proto == socket.IPPROTO_TCP
