@@ -33,13 +33,15 @@ export function showAbout(parts, model) {
   );
   const curves = model.curves;
   if (!curves || !curves.epoch || curves.epoch.length === 0) return;
-  parts.curves.hidden = false;
-  drawCurves(parts.loss, "loss", curves.epoch, [
+  const loss = drawCurves(parts.loss, "loss", curves.epoch, [
     ["train", curves.train_loss],
     ["validation", curves.val_loss],
   ]);
-  drawCurves(parts.accuracy, "accuracy", curves.epoch, [
+  const accuracy = drawCurves(parts.accuracy, "accuracy", curves.epoch, [
     ["train", curves.train_acc],
     ["validation", curves.val_acc],
   ]);
+  parts.loss.hidden = !loss;
+  parts.accuracy.hidden = !accuracy;
+  parts.curves.hidden = !(loss || accuracy);
 }

@@ -2,6 +2,7 @@
 
 const COLOURS = ["#2563eb", "#ea580c"];
 const MARGIN = { left: 44, right: 12, top: 22, bottom: 28 };
+const DOTS = 20; // runs of at most this many epochs get a dot per epoch
 
 function sharp(canvas) {
   const ratio = window.devicePixelRatio || 1;
@@ -29,11 +30,21 @@ function ticks(low, high, count = 4) {
   return Array.from({ length: count + 1 }, (_, i) => low + ((high - low) * i) / count);
 }
 
+// Whole epochs to label: every one of a short run, about five of a long one.
+function epochTicks(epochs) {
+  const step = Math.max(1, Math.ceil((epochs.length - 1) / 5));
+  return epochs.filter((_, i) => i % step === 0 || i === epochs.length - 1);
+}
+
+// Draws the series that have numbers; false when none has.
 export function drawCurves(canvas, title, epochs, series) {
-  const { context: c, width, height } = sharp(canvas);
   const present = series.filter(([, values]) => values && values.some(Number.isFinite));
-  if (present.length === 0) return;
+  if (present.length === 0) return false;
+  const { context: c, width, height } = sharp(canvas);
   const y = range(present.flatMap(([, values]) => values));
+  const room = 0.06 * (y.high - y.low); // keeps the extreme points off the frame
+  y.low -= room;
+  y.high += room;
   const x = range(epochs);
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
@@ -53,8 +64,8 @@ export function drawCurves(canvas, title, epochs, series) {
     c.fillText(v.toFixed(2), MARGIN.left - 4, py(v) + 4);
   }
   c.textAlign = "center";
-  for (const v of ticks(x.low, x.high, Math.min(4, epochs.length - 1 || 1))) {
-    c.fillText(String(Math.round(v)), px(v), height - MARGIN.bottom + 14);
+  for (const v of epochTicks(epochs)) {
+    c.fillText(String(v), px(v), height - MARGIN.bottom + 14);
   }
   c.fillText("epoch", MARGIN.left + plotW / 2, height - 2);
   c.textAlign = "left";
@@ -66,12 +77,19 @@ export function drawCurves(canvas, title, epochs, series) {
     c.lineWidth = 2;
     c.beginPath();
     values.forEach((v, j) => {
-      if (!Number.isFinite(v)) return;
-      if (j === 0) c.moveTo(px(epochs[j]), py(v));
-      else c.lineTo(px(epochs[j]), py(v));
+      if (Number.isFinite(v)) c.lineTo(px(epochs[j]), py(v));
     });
     c.stroke();
+    if (epochs.length <= DOTS) {
+      values.forEach((v, j) => {
+        if (!Number.isFinite(v)) return;
+        c.beginPath();
+        c.arc(px(epochs[j]), py(v), 2.5, 0, 2 * Math.PI);
+        c.fill();
+      });
+    }
     c.font = "11px system-ui, sans-serif";
     c.fillText(name, width - MARGIN.right - 130 + i * 62, 14);
   });
+  return true;
 }

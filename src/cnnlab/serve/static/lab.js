@@ -1,6 +1,6 @@
 // The lab page: wires the pad, the panels and the API together.
 // One analysis is in flight at a time; drawing while it runs queues one more with the
-// newest drawing, so the last picture shown is always the latest drawing's.
+// newest drawing, so the last answer shown is always the latest drawing's.
 
 import { getModel, postImage } from "./api.js";
 import { attackParams, showAttack } from "./attack.js";
@@ -13,13 +13,14 @@ import { showLayers } from "./layers.js";
 import { Status } from "./status.js";
 import { showUnit } from "./unit.js";
 
-const DEBOUNCE_MS = 150;
+const WAIT_MS = 150; // from the first change of the picture to its analysis
 const $ = (id) => document.getElementById(id);
 
 const status = new Status($("status"));
 const pad = new Pad($("pad"), () => imageChanged("pad"));
 const state = { source: null, analysed: null, result: null, picked: null };
 const queue = { timer: null, running: false, again: false };
+let attacks = 0; // counts attacks and picture changes: only the latest attack's answer shows
 
 const unitParts = {
   panel: $("unit"), frame: $("field-frame"), box: $("field-box"), image: $("field-image"),
@@ -37,13 +38,16 @@ function currentImage() {
 
 function imageChanged(source) {
   state.source = source;
+  attacks += 1; // an attack still out was on the old picture: its answer is not shown
   $("attack-result").hidden = true;
   schedule();
 }
 
-function schedule(delay = DEBOUNCE_MS) {
-  if (queue.timer === null && !queue.running) status.begin("analysing\u2026");
-  clearTimeout(queue.timer);
+// Analyses WAIT_MS after the first change: while a stroke goes on, the prediction follows
+// it a few times a second; the picture is read when the request leaves, so it is the newest.
+function schedule(delay = WAIT_MS) {
+  if (queue.timer !== null) return;
+  if (!queue.running) status.begin("analysing\u2026");
   queue.timer = setTimeout(() => {
     queue.timer = null;
     analyse();
@@ -114,15 +118,17 @@ async function pick(picked) {
 }
 
 async function attack() {
-  if (state.analysed === null) {
+  if (state.source === null) {
     status.begin();
     status.fail(new Error("draw a digit or upload an image first"));
     return;
   }
+  const mine = ++attacks;
+  const image = currentImage();
   status.begin("attacking\u2026");
   try {
-    const result = await postImage("/api/attack", attackParams($("eps"), $("method")), state.analysed);
-    showAttack(attackParts, result);
+    const result = await postImage("/api/attack", attackParams($("eps"), $("method")), image);
+    if (mine === attacks) showAttack(attackParts, result);
     status.end(result.flipped ? "the attack flipped the prediction" : "the prediction held");
   } catch (error) {
     status.fail(error);
@@ -132,6 +138,7 @@ async function attack() {
 function clear() {
   pad.clear();
   state.source = state.analysed = state.result = state.picked = null;
+  attacks += 1;
   if (queue.timer !== null) {
     clearTimeout(queue.timer);
     queue.timer = null;
@@ -145,12 +152,12 @@ function clear() {
 
 async function useFile(file) {
   if (!file) return;
+  imageChanged(file);
   try {
     pad.showImage(await createImageBitmap(file));
   } catch {
     pad.clear(); // the browser cannot show it; the server will say what is wrong with it
   }
-  imageChanged(file);
 }
 
 function wire() {

@@ -61,7 +61,10 @@ function layerCard(layer, picked, onPick) {
       el("br"),
       el("span", { class: "muted", text: `${shape(layer.shape)}${shown}` }),
       el("br"),
-      el("span", { class: "muted", text: `${fixed(layer.min, 2)} \u2026 ${fixed(layer.max, 2)}` }),
+      el("span", {
+        class: "muted",
+        text: `values ${fixed(layer.min, 2)} to ${fixed(layer.max, 2)}`,
+      }),
     ]),
     el("div", { class: "grid-frame" }, [image, marker]),
   ]);
