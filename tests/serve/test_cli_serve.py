@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from cnnlab.errors import ConfigError
+from cnnlab.errors import ConfigError, FaultError
 from cnnlab.serve.server import listening_socket, parse_size, startup_lines
 from conftest import run_cli
 
@@ -34,15 +34,16 @@ def test_a_bad_upload_size_is_refused_before_the_model_loads():
     )
 
 
-def test_a_port_in_use_is_one_line_not_a_traceback():
+def test_a_port_in_use_is_one_line_with_status_1():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        done = run_cli("serve", "cnnlab:lenet5-mnist", "--port", str(port))
-    assert done.returncode == 1, done.stderr
-    assert f"--port {port}: cannot listen there" in done.stderr
-    assert done.stderr.count("\n") == 1
+        with pytest.raises(FaultError) as refused:
+            listening_socket("127.0.0.1", port)
+    message = str(refused.value)
+    assert message.startswith(f"--host 127.0.0.1 --port {port}: cannot listen there (")
+    assert "\n" not in message and refused.value.exit_code == 1
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])

@@ -99,8 +99,8 @@ def serve(
             raise ConfigError(f"--threads: expected 1 or more, found {threads}")
         torch.set_num_threads(threads)
     options = {} if max_upload is None else {"max_upload": max_upload}
+    sock = listening_socket(host, port)  # a port in use is said before the lab is built
     app = create_app(run, **options)
-    sock = listening_socket(host, port)
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     for line in startup_lines(host, sock.getsockname()[1], source_name(run)):
         announce(line)
