@@ -34,6 +34,12 @@ def test_a_bad_upload_size_is_refused_before_the_model_loads():
     )
 
 
+def test_threads_below_one_are_a_usage_error():
+    done = run_cli("serve", "cnnlab:lenet5-mnist", "--threads", "0")
+    assert done.returncode == 2
+    assert "--threads" in done.stderr and done.stderr.count("\n") == 1
+
+
 def test_a_port_in_use_is_one_line_with_status_1():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

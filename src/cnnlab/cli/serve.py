@@ -25,7 +25,7 @@ def serve_command(
     ),
     which: str = typer.Option("last", help="Which checkpoint of a run folder: last or best."),
     threads: int = typer.Option(
-        None, help="Torch threads for the model's work (default: one per core)."
+        None, min=1, help="Torch threads for the model's work (default: one per core)."
     ),
 ) -> None:
     """Serve the web lab: draw or upload an image, see the top classes, every layer's
