@@ -75,7 +75,9 @@ def layer_rows(lab: Lab, outputs: dict[str, torch.Tensor]) -> list[dict]:
     return rows
 
 
-def one_pass(lab: Lab, x: torch.Tensor, layers: bool, wanted: list[str]):
+def one_pass(
+    lab: Lab, x: torch.Tensor, layers: bool, wanted: list[str]
+) -> tuple[torch.Tensor, dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """Probabilities (classes,), the shown layers' outputs (when ``layers``), and the
     ``wanted`` gradient maps of the top class, from one forward and one backward pass."""
     gradients = [name for name in GRADIENT_MAPS if name in wanted]
