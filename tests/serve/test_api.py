@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import numpy as np
@@ -28,10 +29,15 @@ def run() -> Run:
 
 
 @pytest.fixture(scope="module")
-def client(run):
+def app(run):
+    return create_app(run)
+
+
+@pytest.fixture(scope="module")
+def client(app):
     """An httpx client of the lab served by uvicorn in a thread on 127.0.0.1."""
     sock = listening_socket("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(run), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -217,3 +223,25 @@ def test_bad_requests_get_a_4xx_with_one_line(client, path, kwargs, status, word
     assert answer.status_code == status, answer.text
     detail = answer.json()["detail"]
     assert isinstance(detail, str) and "\n" not in detail and words in detail
+
+
+def test_the_server_answers_while_the_model_thread_is_busy(client, app):
+    """The model's work queues on its own thread: the event loop still serves the page and
+    /api/model, so drawing stays responsive while an analysis runs."""
+    gate = threading.Event()
+    app.state.lab.worker.submit(gate.wait)  # the model thread is busy until the gate opens
+    with ThreadPoolExecutor(1) as other:
+        pending = other.submit(client.post, "/api/analyse?attribution=&layers=0",
+                               json=data_url(stroke_png()))  # fmt: skip
+        try:
+            queue = app.state.lab.worker._work_queue  # the analysis arrives behind the gate
+            deadline = time.monotonic() + 30
+            while queue.qsize() < 1:
+                assert not pending.done() and time.monotonic() < deadline, "no analysis queued"
+                time.sleep(0.01)
+            assert client.get("/api/model").status_code == 200
+            assert client.get("/").status_code == 200
+            assert not pending.done()  # the analysis waits for the model thread
+        finally:
+            gate.set()
+        assert pending.result(timeout=60).status_code == 200

@@ -71,6 +71,7 @@ def create_app(
         openapi_url=None,
         dependencies=[Depends(declared_options_only)],  # an unknown option is a 400
     )
+    app.state.lab = lab  # for whoever embeds the app: the model, its layers, its thread
     app.add_middleware(BodyLimit, max_bytes=max_upload, option="--max-upload")
     app.add_exception_handler(CnnlabError, cnnlab_error)
     app.add_exception_handler(RequestValidationError, validation_error)
