@@ -63,6 +63,11 @@ COMMANDS: dict[str, Command | Group] = {
         "cnnlab.cli.attack",
         "Robust accuracy per eps under FGSM or PGD, with sanity checks; JSON, curve, examples.",
     ),
+    "serve": Command(
+        "cnnlab.cli.serve",
+        "Serve the web lab: draw or upload an image, see the top classes, every layer's "
+        "activations, a unit's arithmetic, attributions and attacks, in the browser.",
+    ),
     "report": Command(
         "cnnlab.cli.report",
         "Summary, learning curves, confusion matrix, filters, mistakes, layers and "

@@ -10,11 +10,11 @@ import numpy as np
 import torch
 
 from cnnlab.data.augment import crop_pad
+from cnnlab.data.fitting import FIT_POLICIES, INVERT_MODES, FitSpec, fit_file
 from cnnlab.data.images import BadImage, default_workers
 from cnnlab.data.tta import TTA_MODES
 from cnnlab.data.tta import predict as tta_predict
 from cnnlab.errors import ConfigError, DataError
-from cnnlab.predict.fitting import FIT_POLICIES, INVERT_MODES, FitSpec, fit_file
 from cnnlab.predict.sources import expand_images
 from cnnlab.train.run import Run
 
@@ -146,11 +146,8 @@ def predict_files(
         raise DataError(f"{missing[0]}")
     if not paths and not missing:
         raise DataError("no images given: expected image files, folders or globs")
-    channels, height, width = run.image_shape
     border = run.training_border() if invert == "auto" else None
-    pad = run.config.pad
-    size = (height - 2 * pad, width - 2 * pad)
-    spec = FitSpec("L" if channels == 1 else "RGB", size, pad, fit, invert, border)
+    spec = FitSpec.for_images(run.image_shape, run.config.pad, fit, invert, border)
     rows: list[Prediction | None] = [None] * len(paths)
     done = 0
     for batch in fitted_batches(paths, spec, batch_size, workers):
