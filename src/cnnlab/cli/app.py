@@ -43,7 +43,8 @@ COMMANDS: dict[str, Command | Group] = {
     "weights": Command(
         "cnnlab.cli.weights",
         "List the shipped weights (use each as MODEL, or with --pretrained): model, data, "
-        "test accuracy, file size, sha256, and the command that trained them.",
+        "test accuracy, file size, sha256, and the commands that trained and exported them; "
+        "then the published ImageNet weights, downloaded on first use.",
     ),
     "compare": Command(
         "cnnlab.cli.compare",
