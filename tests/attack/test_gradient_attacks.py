@@ -52,16 +52,27 @@ def test_pgd_steps_then_stays_on_the_ball_and_in_the_pixel_range():
     model = linear_model()
     # 0.5 -> 0.47 -> 0.44 -> 0.41 -> 0.40 (projected) -> 0.40
     adversarial = pgd(model, pixels(0.5, 0.5), ZERO, 0.1, steps=5, step_size=0.03,
-                      random_start=False)  # fmt: skip
+                      random_start=False, early_stop=False)  # fmt: skip
     assert torch.allclose(adversarial, pixels(0.4, 0.6))
     # near the ends of the range the ball is cut by 0..1
-    adversarial = pgd(model, pixels(0.05, 0.98), ZERO, 0.1, steps=5, step_size=0.03)
+    adversarial = pgd(model, pixels(0.05, 0.98), ZERO, 0.1, steps=5, step_size=0.03,
+                      early_stop=False)  # fmt: skip
     assert torch.allclose(adversarial, pixels(0.0, 1.0))
     # L2: the change has length eps, along (-1, 1)
     adversarial = pgd(model, pixels(0.5, 0.5), ZERO, 0.1, norm="l2", steps=10, step_size=0.05,
-                      random_start=False)  # fmt: skip
+                      random_start=False, early_stop=False)  # fmt: skip
     side = 0.1 / math.sqrt(2)
     assert torch.allclose(adversarial, pixels(0.5 - side, 0.5 + side), atol=1e-6)
+
+
+def test_pgd_stops_each_image_where_it_first_breaks():
+    """(0.5, 0.5) is a tie that argmax gives class 0; one step to (0.47, 0.53) makes z1 > z0.
+    (0.9, 0.1) cannot break within eps 0.1 (z0 - z1 = 2a - 2b is still 1.2 at the corner
+    (0.8, 0.2)), so it takes all five steps, to that corner."""
+    images = torch.cat([pixels(0.5, 0.5), pixels(0.9, 0.1)])
+    adversarial = pgd(linear_model(), images, torch.tensor([0, 0]), 0.1, steps=5, step_size=0.03,
+                      random_start=False)  # fmt: skip
+    assert torch.allclose(adversarial, torch.cat([pixels(0.47, 0.53), pixels(0.8, 0.2)]))
 
 
 def small_cnn() -> nn.Module:

@@ -45,6 +45,7 @@ class Attack:
     loss: str = "ce"  # ce or margin (Carlini and Wagner)
     random_start: bool = True  # pgd: start anywhere in the ball, not at the image
     targeted: bool = False  # labels name the class to reach, not the class to leave
+    early_stop: bool = True  # pgd: an image stops where it first breaks (training: climb on)
 
     def __post_init__(self) -> None:
         for name, value, choices in (
@@ -80,8 +81,11 @@ class Attack:
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         """Adversarial versions of ``images`` (N, C, H, W) on 0..1, detached."""
-        if self.method == "fgsm":
-            return perturb(model, images, labels, self, steps=1, random_start=False)
+        if self.method == "fgsm":  # one step of eps lands on the ball: nothing to project
+            step = self.eps * direction(ascent(model, images, labels, self), self.norm)
+            return (images.detach() + step).clamp(0, 1)
+        if self.restarts == 1:
+            return perturb(model, images, labels, self, self.steps, self.random_start, generator)
         best = images.detach()
         best_score = torch.full((len(images),), -torch.inf, device=images.device)
         for _ in range(self.restarts):
@@ -125,15 +129,29 @@ def perturb(
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """``steps`` projected steps of ``attack.step`` up :func:`objective` from ``images``
-    (from a random point of the ball when ``random_start``)."""
+    (from a random point of the ball when ``random_start``). With ``attack.early_stop`` an
+    image the step's own forward pass finds broken stops there and leaves the batch, so the
+    remaining steps cost only the images still standing."""
     x0 = images.detach()
     delta = random_delta(x0, attack, generator) if random_start else torch.zeros_like(x0)
     delta = (x0 + delta).clamp(0, 1) - x0
+    result = x0 + delta
+    index = torch.arange(len(x0), device=x0.device)  # the rows of ``result`` still moving
     for _ in range(steps):
-        grad = ascent(model, x0 + delta, labels, attack)
+        grad, logits = ascent_with_logits(model, x0 + delta, labels, attack)
+        if attack.early_stop:
+            standing = ~succeeded(logits, labels, attack)
+            if not standing.all():
+                result[index[~standing]] = (x0 + delta)[~standing]
+                index, x0, delta, labels, grad = (
+                    t[standing] for t in (index, x0, delta, labels, grad)
+                )
+                if not len(index):
+                    return result
         delta = project(delta + attack.step * direction(grad, attack.norm), attack.eps, attack.norm)
         delta = (x0 + delta).clamp(0, 1) - x0
-    return x0 + delta
+    result[index] = x0 + delta
+    return result
 
 
 def ascent(
@@ -141,9 +159,17 @@ def ascent(
 ) -> torch.Tensor:
     """d objective / d images: the direction in which each pixel raises ``attack``'s
     objective (only the images get a gradient)."""
+    return ascent_with_logits(model, images, labels, attack)[0]
+
+
+def ascent_with_logits(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, attack: Attack
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`ascent` and the logits of ``images`` its forward pass computed (detached)."""
     x = images.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(objective(model(x), labels, attack).sum(), x)
-    return grad
+    logits = model(x)
+    (grad,) = torch.autograd.grad(objective(logits, labels, attack).sum(), x)
+    return grad, logits.detach()
 
 
 def direction(grad: torch.Tensor, norm: str) -> torch.Tensor:
@@ -247,8 +273,11 @@ def pgd(
     loss: str = "ce",
     random_start: bool = True,
     targeted: bool = False,
+    early_stop: bool = True,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Projected gradient descent with random start and restarts (Madry et al., 2018)."""
-    spec = Attack("pgd", norm, eps, steps, step_size, restarts, loss, random_start, targeted)
+    spec = Attack(
+        "pgd", norm, eps, steps, step_size, restarts, loss, random_start, targeted, early_stop
+    )
     return attack(model, images, labels, spec, generator=generator)
