@@ -192,3 +192,28 @@ def test_bad_specifications_are_one_line_errors():
         Attack(steps=0)
     with pytest.raises(ConfigError, match="found 3 images and 2 labels"):
         attack(linear_model(), torch.zeros(3, 1, 1, 2), torch.zeros(2).long(), Attack())
+
+
+class RowCounter(nn.Module):
+    """The model, counting the images it is run on."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model, self.rows = model, 0
+
+    def forward(self, x):
+        self.rows += len(x)
+        return self.model(x)
+
+
+def test_a_broken_image_costs_no_more_steps_or_restarts():
+    """(0.25, 0.75) is class 1 already: its first step's forward pass finds it broken.
+    (0.9, 0.1) never breaks within eps 0.1. Restart 1: 2 rows for step 1, 1 row for each of
+    steps 2-5, 2 rows to score the restart; restarts 2-5: 5 steps + 1 score of the one
+    standing image: 2 + 4 + 2 + 4 x 6 = 32 rows (40 if the broken image were attacked on)."""
+    counter = RowCounter(linear_model())
+    images = torch.cat([pixels(0.25, 0.75), pixels(0.9, 0.1)])
+    adversarial = pgd(counter, images, torch.tensor([0, 0]), 0.1, steps=5, step_size=0.03,
+                      restarts=5, random_start=False)  # fmt: skip
+    assert counter.rows == 32
+    assert torch.allclose(adversarial, torch.cat([pixels(0.25, 0.75), pixels(0.8, 0.2)]))

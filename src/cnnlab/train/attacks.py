@@ -41,7 +41,7 @@ class Attack:
     eps: float = 0.3  # the radius of the ball, in 0..1 pixel units
     steps: int = 10  # pgd only
     step_size: float = 0.0  # pgd: 0 means 2.5 * eps / steps (Madry et al.)
-    restarts: int = 1  # pgd: random starts; an image counts as broken if any breaks it
+    restarts: int = 1  # pgd: random starts; a broken image gets no more (any break counts)
     loss: str = "ce"  # ce or margin (Carlini and Wagner)
     random_start: bool = True  # pgd: start anywhere in the ball, not at the image
     targeted: bool = False  # labels name the class to reach, not the class to leave
@@ -85,21 +85,30 @@ class Attack:
             step = self.eps * direction(ascent(model, images, labels, self), self.norm)
             return (images.detach() + step).clamp(0, 1)
         if self.restarts == 1:
-            return perturb(model, images, labels, self, self.steps, self.random_start, generator)
-        best = images.detach()
+            return perturb(model, images, labels, self, self.start(images, generator))
+        best = images.detach().clone()
         best_score = torch.full((len(images),), -torch.inf, device=images.device)
         for _ in range(self.restarts):
+            start = self.start(images, generator)  # drawn for all, so each image's starts
+            standing = (best_score < torch.inf).nonzero().squeeze(1)  # do not depend on others
+            if not len(standing):
+                break
             candidate = perturb(
-                model, images, labels, self, self.steps, self.random_start, generator
-            )
+                model, images[standing], labels[standing], self,
+                None if start is None else start[standing],
+            )  # fmt: skip
             with torch.no_grad():
                 logits = model(candidate)
-                score = objective(logits, labels, self)
-                score = torch.where(succeeded(logits, labels, self), torch.inf, score)
-            better = score > best_score
-            best = torch.where(better.view(-1, 1, 1, 1), candidate, best)
-            best_score = torch.maximum(score, best_score)
+                score = objective(logits, labels[standing], self)
+                score = torch.where(succeeded(logits, labels[standing], self), torch.inf, score)
+            better = score > best_score[standing]
+            best[standing[better]] = candidate[better]
+            best_score[standing] = torch.maximum(score, best_score[standing])
         return best
+
+    def start(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor | None:
+        """A random offset in the ball per image, or None to start at the images."""
+        return random_delta(images.detach(), self, generator) if self.random_start else None
 
 
 def objective(logits: torch.Tensor, labels: torch.Tensor, attack: Attack) -> torch.Tensor:
@@ -124,20 +133,18 @@ def perturb(
     images: torch.Tensor,
     labels: torch.Tensor,
     attack: Attack,
-    steps: int,
-    random_start: bool,
-    generator: torch.Generator | None = None,
+    start: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """``steps`` projected steps of ``attack.step`` up :func:`objective` from ``images``
-    (from a random point of the ball when ``random_start``). With ``attack.early_stop`` an
+    """``attack.steps`` projected steps of ``attack.step`` up :func:`objective` from
+    ``images`` (offset by ``start``, a point of the ball, if given). With ``attack.early_stop`` an
     image the step's own forward pass finds broken stops there and leaves the batch, so the
     remaining steps cost only the images still standing."""
     x0 = images.detach()
-    delta = random_delta(x0, attack, generator) if random_start else torch.zeros_like(x0)
+    delta = torch.zeros_like(x0) if start is None else start
     delta = (x0 + delta).clamp(0, 1) - x0
     result = x0 + delta
     index = torch.arange(len(x0), device=x0.device)  # the rows of ``result`` still moving
-    for _ in range(steps):
+    for _ in range(attack.steps):
         grad, logits = ascent_with_logits(model, x0 + delta, labels, attack)
         if attack.early_stop:
             standing = ~succeeded(logits, labels, attack)
