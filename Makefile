@@ -39,6 +39,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[bench]'  # the references: Lightning, torchinfo
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps 'torchattacks>=3.5'  # asks for torchvision, never imports it
 	@for script in benchmarks/bench_*.py; do CNNLAB_DATA=$(DATA) $(PY) $$script || exit 1; done
 
 clean:

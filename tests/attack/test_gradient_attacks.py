@@ -52,16 +52,27 @@ def test_pgd_steps_then_stays_on_the_ball_and_in_the_pixel_range():
     model = linear_model()
     # 0.5 -> 0.47 -> 0.44 -> 0.41 -> 0.40 (projected) -> 0.40
     adversarial = pgd(model, pixels(0.5, 0.5), ZERO, 0.1, steps=5, step_size=0.03,
-                      random_start=False)  # fmt: skip
+                      random_start=False, early_stop=False)  # fmt: skip
     assert torch.allclose(adversarial, pixels(0.4, 0.6))
     # near the ends of the range the ball is cut by 0..1
-    adversarial = pgd(model, pixels(0.05, 0.98), ZERO, 0.1, steps=5, step_size=0.03)
+    adversarial = pgd(model, pixels(0.05, 0.98), ZERO, 0.1, steps=5, step_size=0.03,
+                      early_stop=False)  # fmt: skip
     assert torch.allclose(adversarial, pixels(0.0, 1.0))
     # L2: the change has length eps, along (-1, 1)
     adversarial = pgd(model, pixels(0.5, 0.5), ZERO, 0.1, norm="l2", steps=10, step_size=0.05,
-                      random_start=False)  # fmt: skip
+                      random_start=False, early_stop=False)  # fmt: skip
     side = 0.1 / math.sqrt(2)
     assert torch.allclose(adversarial, pixels(0.5 - side, 0.5 + side), atol=1e-6)
+
+
+def test_pgd_stops_each_image_where_it_first_breaks():
+    """(0.5, 0.5) is a tie that argmax gives class 0; one step to (0.47, 0.53) makes z1 > z0.
+    (0.9, 0.1) cannot break within eps 0.1 (z0 - z1 = 2a - 2b is still 1.2 at the corner
+    (0.8, 0.2)), so it takes all five steps, to that corner."""
+    images = torch.cat([pixels(0.5, 0.5), pixels(0.9, 0.1)])
+    adversarial = pgd(linear_model(), images, torch.tensor([0, 0]), 0.1, steps=5, step_size=0.03,
+                      random_start=False)  # fmt: skip
+    assert torch.allclose(adversarial, torch.cat([pixels(0.47, 0.53), pixels(0.8, 0.2)]))
 
 
 def small_cnn() -> nn.Module:
@@ -181,3 +192,28 @@ def test_bad_specifications_are_one_line_errors():
         Attack(steps=0)
     with pytest.raises(ConfigError, match="found 3 images and 2 labels"):
         attack(linear_model(), torch.zeros(3, 1, 1, 2), torch.zeros(2).long(), Attack())
+
+
+class RowCounter(nn.Module):
+    """The model, counting the images it is run on."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model, self.rows = model, 0
+
+    def forward(self, x):
+        self.rows += len(x)
+        return self.model(x)
+
+
+def test_a_broken_image_costs_no_more_steps_or_restarts():
+    """(0.25, 0.75) is class 1 already: its first step's forward pass finds it broken.
+    (0.9, 0.1) never breaks within eps 0.1. Restart 1: 2 rows for step 1, 1 row for each of
+    steps 2-5, 2 rows to score the restart; restarts 2-5: 5 steps + 1 score of the one
+    standing image: 2 + 4 + 2 + 4 x 6 = 32 rows (40 if the broken image were attacked on)."""
+    counter = RowCounter(linear_model())
+    images = torch.cat([pixels(0.25, 0.75), pixels(0.9, 0.1)])
+    adversarial = pgd(counter, images, torch.tensor([0, 0]), 0.1, steps=5, step_size=0.03,
+                      restarts=5, random_start=False)  # fmt: skip
+    assert counter.rows == 32
+    assert torch.allclose(adversarial, torch.cat([pixels(0.25, 0.75), pixels(0.8, 0.2)]))

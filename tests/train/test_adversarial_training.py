@@ -14,14 +14,15 @@ from cnnlab.train.adversarial import adversarial_batch, catastrophic_overfitting
 from cnnlab.train.attacks import Attack
 from cnnlab.train.run import Run
 from cnnlab.viz.callbacks import SavePlots
+from conftest import run_cli
 
 
 def test_fgsm_rs_is_one_step_of_1_25_eps_from_a_random_start_and_pgd_takes_adv_steps():
     fgsm_rs = training_attack(TrainConfig(adversarial="fgsm-rs", adv_eps=0.2))
-    assert fgsm_rs == Attack("pgd", "linf", 0.2, 1, 0.25)  # Wong et al. (2020): alpha 1.25 eps
+    assert fgsm_rs == Attack("pgd", "linf", 0.2, 1, 0.25, early_stop=False)  # Wong et al. 2020
     assert fgsm_rs.random_start
     pgd = training_attack(TrainConfig(adversarial="pgd", adv_eps=0.3, adv_steps=7))
-    assert pgd.steps == 7 and pgd.step == pytest.approx(2.5 * 0.3 / 7)
+    assert pgd.steps == 7 and pgd.step == pytest.approx(2.5 * 0.3 / 7) and not pgd.early_stop
     assert training_attack(TrainConfig()) is None
 
 
@@ -33,7 +34,7 @@ def test_a_training_batch_moves_up_the_loss_within_eps_through_the_preprocessing
         model[1].weight.copy_(torch.tensor([[2.0, -1.0], [0.0, 1.0]]))
     preprocess = Preprocess("standardize", [0.5], [0.25])
     pixels = torch.tensor([[[[0.5, 0.5]]]])
-    attack = Attack("pgd", "linf", 0.1, 4, 0.05)  # 4 steps reach the corner from any start
+    attack = Attack("pgd", "linf", 0.1, 4, 0.05, early_stop=False)  # 4 steps: the corner
     moved = adversarial_batch(
         model.train(), preprocess, preprocess(pixels), torch.tensor([0]), attack
     )
@@ -92,3 +93,30 @@ def test_robust_accuracy_collapsing_while_clean_accuracy_rises_is_catastrophic_o
 def test_adversarial_fields_have_declared_ranges(field, value, message):
     with pytest.raises(ConfigError, match=message):
         TrainConfig(**{field: value})
+
+
+@pytest.mark.slow  # four epochs of FGSM training on the digits, about 15 s
+def test_fgsm_without_a_random_start_overfits_catastrophically_and_the_run_stops(tmp_path):
+    """A step of 2.5 eps from the random start lands every pixel on a corner of the ball:
+    plain FGSM, which Wong et al. (2020) show overfits catastrophically. The network learns
+    to beat its one-step examples (their training accuracy climbs) while PGD breaks it ever
+    more; the run stops and keeps the most robust epoch."""
+    out = tmp_path / "run"
+    result = run_cli("train", "lenet5", "--data", "digits", "--epochs", "10", "--batch-size",
+                     "64", "--lr", "2e-3", "--adversarial", "fgsm-rs", "--adv-eps", "0.2",
+                     "--adv-step-size", "0.5", "--no-tensorboard", "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert len(rows) < 10  # stopped early
+    robust = [row["val_robust_accuracy"] for row in rows]
+    best = robust.index(max(robust))
+    assert robust[-1] < 0.5 * robust[best]
+    assert rows[-1]["val_accuracy"] > rows[best]["val_accuracy"]
+    assert rows[-1]["train_accuracy"] > rows[best]["train_accuracy"]  # on its FGSM examples
+    message = (
+        f"catastrophic overfitting at epoch {len(rows)}: robust validation accuracy fell from "
+        f"{robust[best]:.4f} (epoch {best + 1}) to {robust[-1]:.4f}"
+    )
+    assert message in " ".join(result.stdout.split() + result.stderr.split())
+    assert int(Run.open(out, "best").meta["epoch"]) == best + 1
+    assert int(Run.open(out, "last").meta["epoch"]) == len(rows)

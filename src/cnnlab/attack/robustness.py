@@ -121,8 +121,10 @@ def robustness(
         transfer = None
         if transfer_from is not None:
             pgd = next(iter(spec.attacks(eps).values()))
-            moved = attack(transfer_from, images, labels, dataclasses.replace(pgd, method="pgd"),
-                           batch_size=batch_size, generator=generator)  # fmt: skip
+            # all the steps: a point just past the other model's border transfers worst
+            climb = dataclasses.replace(pgd, method="pgd", early_stop=False)
+            moved = attack(transfer_from, images, labels, climb, batch_size=batch_size,
+                           generator=generator)  # fmt: skip
             transfer = share(correct & (predictions(model, moved, batch_size) == labels))
         rows.append(
             EpsResult(

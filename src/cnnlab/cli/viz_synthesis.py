@@ -105,17 +105,25 @@ def fooling_command(
     run: Path = RUN,
     target: int = typer.Option(..., "--target", help="The class the noise is to be called."),
     confidence: float = typer.Option(0.99, "--confidence", help="Stop at this probability."),
-    steps: int = typer.Option(500, "--steps", help="Most gradient-sign steps of 1/255."),
+    search: str = typer.Option(
+        "gradient",
+        "--search",
+        help="gradient (sign steps up log p) or evolution (no gradients, Nguyen et al. 2015).",
+    ),
+    steps: int = typer.Option(500, "--steps", help="gradient: most sign steps of 1/255."),
+    generations: int = typer.Option(200, "--generations", help="evolution: most generations."),
+    population: int = typer.Option(64, "--population", help="evolution: images per generation."),
     seed: int = SEED,
-    out: Path | None = out("PNG", "RUN/plots/fooling-TARGET.png"),
+    out: Path | None = out("PNG", "RUN/plots/fooling-TARGET.png (evolution: fooling-evolved-)"),
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """A noise image the network calls a chosen class with high confidence."""
     require_out(run, out)
+    from cnnlab.attack.fooling_picture import fooling_search_picture
     from cnnlab.train.run import Run
-    from cnnlab.viz.synthesis_pictures import fooling_picture
 
-    picture = fooling_picture(
-        Run.open(run, checkpoint), target, confidence=confidence, steps=steps, seed=seed
-    )
+    picture = fooling_search_picture(
+        Run.open(run, checkpoint), target, search, confidence=confidence, steps=steps,
+        generations=generations, population=population, seed=seed,
+    )  # fmt: skip
     save_and_report(picture, out)

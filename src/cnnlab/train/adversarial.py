@@ -22,13 +22,16 @@ COLLAPSE = 0.5  # robust accuracy below this share of its best is a collapse
 
 
 def training_attack(config: TrainConfig) -> Attack | None:
-    """The attack each training batch gets, or None without adversarial training."""
+    """The attack each training batch gets, or None without adversarial training. Every
+    image climbs all its steps: training wants the highest loss, not the first break."""
     if config.adversarial == "none":
         return None
     if config.adversarial == "fgsm-rs":
         step = config.adv_step_size or 1.25 * config.adv_eps
-        return Attack("pgd", "linf", config.adv_eps, 1, step)
-    return Attack("pgd", "linf", config.adv_eps, config.adv_steps, config.adv_step_size)
+        return Attack("pgd", "linf", config.adv_eps, 1, step, early_stop=False)
+    return Attack(
+        "pgd", "linf", config.adv_eps, config.adv_steps, config.adv_step_size, early_stop=False
+    )
 
 
 def adversarial_batch(

@@ -41,10 +41,11 @@ class Attack:
     eps: float = 0.3  # the radius of the ball, in 0..1 pixel units
     steps: int = 10  # pgd only
     step_size: float = 0.0  # pgd: 0 means 2.5 * eps / steps (Madry et al.)
-    restarts: int = 1  # pgd: random starts; an image counts as broken if any breaks it
+    restarts: int = 1  # pgd: random starts; a broken image gets no more (any break counts)
     loss: str = "ce"  # ce or margin (Carlini and Wagner)
     random_start: bool = True  # pgd: start anywhere in the ball, not at the image
     targeted: bool = False  # labels name the class to reach, not the class to leave
+    early_stop: bool = True  # pgd: an image stops where it first breaks (training: climb on)
 
     def __post_init__(self) -> None:
         for name, value, choices in (
@@ -80,22 +81,34 @@ class Attack:
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         """Adversarial versions of ``images`` (N, C, H, W) on 0..1, detached."""
-        if self.method == "fgsm":
-            return perturb(model, images, labels, self, steps=1, random_start=False)
-        best = images.detach()
+        if self.method == "fgsm":  # one step of eps lands on the ball: nothing to project
+            step = self.eps * direction(ascent(model, images, labels, self), self.norm)
+            return (images.detach() + step).clamp(0, 1)
+        if self.restarts == 1:
+            return perturb(model, images, labels, self, self.start(images, generator))
+        best = images.detach().clone()
         best_score = torch.full((len(images),), -torch.inf, device=images.device)
         for _ in range(self.restarts):
+            start = self.start(images, generator)  # drawn for all, so each image's starts
+            standing = (best_score < torch.inf).nonzero().squeeze(1)  # do not depend on others
+            if not len(standing):
+                break
             candidate = perturb(
-                model, images, labels, self, self.steps, self.random_start, generator
-            )
+                model, images[standing], labels[standing], self,
+                None if start is None else start[standing],
+            )  # fmt: skip
             with torch.no_grad():
                 logits = model(candidate)
-                score = objective(logits, labels, self)
-                score = torch.where(succeeded(logits, labels, self), torch.inf, score)
-            better = score > best_score
-            best = torch.where(better.view(-1, 1, 1, 1), candidate, best)
-            best_score = torch.maximum(score, best_score)
+                score = objective(logits, labels[standing], self)
+                score = torch.where(succeeded(logits, labels[standing], self), torch.inf, score)
+            better = score > best_score[standing]
+            best[standing[better]] = candidate[better]
+            best_score[standing] = torch.maximum(score, best_score[standing])
         return best
+
+    def start(self, images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor | None:
+        """A random offset in the ball per image, or None to start at the images."""
+        return random_delta(images.detach(), self, generator) if self.random_start else None
 
 
 def objective(logits: torch.Tensor, labels: torch.Tensor, attack: Attack) -> torch.Tensor:
@@ -120,20 +133,32 @@ def perturb(
     images: torch.Tensor,
     labels: torch.Tensor,
     attack: Attack,
-    steps: int,
-    random_start: bool,
-    generator: torch.Generator | None = None,
+    start: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """``steps`` projected steps of ``attack.step`` up :func:`objective` from ``images``
-    (from a random point of the ball when ``random_start``)."""
+    """``attack.steps`` projected steps of ``attack.step`` up :func:`objective` from
+    ``images`` (offset by ``start``, a point of the ball, if given). With ``attack.early_stop`` an
+    image the step's own forward pass finds broken stops there and leaves the batch, so the
+    remaining steps cost only the images still standing."""
     x0 = images.detach()
-    delta = random_delta(x0, attack, generator) if random_start else torch.zeros_like(x0)
+    delta = torch.zeros_like(x0) if start is None else start
     delta = (x0 + delta).clamp(0, 1) - x0
-    for _ in range(steps):
-        grad = ascent(model, x0 + delta, labels, attack)
+    result = x0 + delta
+    index = torch.arange(len(x0), device=x0.device)  # the rows of ``result`` still moving
+    for _ in range(attack.steps):
+        grad, logits = ascent_with_logits(model, x0 + delta, labels, attack)
+        if attack.early_stop:
+            standing = ~succeeded(logits, labels, attack)
+            if not standing.all():
+                result[index[~standing]] = (x0 + delta)[~standing]
+                index, x0, delta, labels, grad = (
+                    t[standing] for t in (index, x0, delta, labels, grad)
+                )
+                if not len(index):
+                    return result
         delta = project(delta + attack.step * direction(grad, attack.norm), attack.eps, attack.norm)
         delta = (x0 + delta).clamp(0, 1) - x0
-    return x0 + delta
+    result[index] = x0 + delta
+    return result
 
 
 def ascent(
@@ -141,9 +166,17 @@ def ascent(
 ) -> torch.Tensor:
     """d objective / d images: the direction in which each pixel raises ``attack``'s
     objective (only the images get a gradient)."""
+    return ascent_with_logits(model, images, labels, attack)[0]
+
+
+def ascent_with_logits(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, attack: Attack
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`ascent` and the logits of ``images`` its forward pass computed (detached)."""
     x = images.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(objective(model(x), labels, attack).sum(), x)
-    return grad
+    logits = model(x)
+    (grad,) = torch.autograd.grad(objective(logits, labels, attack).sum(), x)
+    return grad, logits.detach()
 
 
 def direction(grad: torch.Tensor, norm: str) -> torch.Tensor:
@@ -247,8 +280,11 @@ def pgd(
     loss: str = "ce",
     random_start: bool = True,
     targeted: bool = False,
+    early_stop: bool = True,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Projected gradient descent with random start and restarts (Madry et al., 2018)."""
-    spec = Attack("pgd", norm, eps, steps, step_size, restarts, loss, random_start, targeted)
+    spec = Attack(
+        "pgd", norm, eps, steps, step_size, restarts, loss, random_start, targeted, early_stop
+    )
     return attack(model, images, labels, spec, generator=generator)
