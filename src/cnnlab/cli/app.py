@@ -217,8 +217,8 @@ COMMANDS: dict[str, Command | Group] = {
             ),
             "boxes": Command(
                 "cnnlab.cli.viz_boxes",
-                "A localisation run's predicted boxes against the true ones, with classes and "
-                "IoU; a multi-digit run's readings.",
+                "A localisation run's predicted boxes (magenta) against the true ones (green), "
+                "with classes and IoU; a multi-digit run's readings over its digits' boxes.",
             ),
             "fooling": Command(
                 "cnnlab.cli.viz_synthesis",

@@ -19,9 +19,8 @@ def boxes_command(
     out: Path | None = out("PNG", "RUN/plots/boxes-SPLIT.png"),
     checkpoint: str = CHECKPOINT,
 ) -> None:
-    """Draw a localisation run's predicted boxes (magenta) against the true ones (green)
-    with each image's classes and IoU, or a multi-digit run's readings over its digits'
-    boxes."""
+    """A localisation run's predicted boxes (magenta) against the true ones (green), with
+    classes and IoU; a multi-digit run's readings over its digits' boxes."""
     from cnnlab.localise.box_picture import box_grid
     from cnnlab.train.run import Run
 
