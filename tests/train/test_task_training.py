@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from cnnlab.errors import ConfigError
-from cnnlab.train import TrainConfig, fit
+from cnnlab.train import TrainConfig, fit, resume
 from cnnlab.train.evaluate import evaluate_run
 from cnnlab.train.losses import sequence_loss
 from cnnlab.train.metrics import BoxMetrics, SequenceMetrics, box_iou
@@ -92,13 +92,17 @@ def test_a_set_with_boxes_trains_the_box_head_and_the_run_reopens_with_it(mnist_
     assert math.isclose(run.predict(run.dataset("test").images[:3]).sum().item(), 3, rel_tol=1e-5)
 
 
-def test_a_set_of_sequences_trains_the_multidigit_head(mnist_root, tmp_path):
+def test_a_set_of_sequences_trains_the_multidigit_head_and_resumes(mnist_root, tmp_path):
     config = tiny(mnist_root, tmp_path, "multi-mnist")
     result = fit(config)
     assert result.task == "sequence" and result.top5 is None
     assert set(result.extra) == {"digit_accuracy", "length_accuracy"}
     run = Run.open(config.out)
     assert evaluate_run(run).extra == pytest.approx(result.extra)
+    resumed = resume(config.out, {"epochs": 2})  # the task's running sums in the checkpoint
+    rows = (tmp_path / "multi-mnist" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(row)["epoch"] for row in rows] == [1, 2]
+    assert "val_digit_accuracy" in json.loads(rows[1]) and resumed.task == "sequence"
 
 
 def test_the_config_can_force_a_plain_classifier_on_a_set_with_boxes(mnist_root, tmp_path):
