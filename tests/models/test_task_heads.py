@@ -31,6 +31,8 @@ def test_the_multidigit_head_has_a_length_and_one_classifier_per_position():
     assert lengths.shape == (2, 7)  # 0..5 digits or more (Goodfellow et al. 2014)
     assert digits.shape == (2, 5, 10)
     assert model.head_args == {"task": "sequence", "in_channels": 128, "num_classes": 10}
+    assert model.get_submodule(model.cam_layer) is backbone.features[6]  # Grad-CAM's layer
+    assert models.head_state_keys(model) == {k for k in model.state_dict() if k.startswith("head.")}
 
 
 def test_reading_takes_the_most_likely_length_and_digits():

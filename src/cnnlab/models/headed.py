@@ -35,6 +35,16 @@ class HeadedModel(nn.Module):
     def task(self) -> str:
         return self.head_args["task"]
 
+    @property
+    def cam_layer(self) -> str:
+        """The backbone's last feature map larger than 1x1, for Grad-CAM."""
+        return f"backbone.{self.backbone.cam_layer}"
+
+    @property
+    def head_layers(self) -> tuple[str, ...]:
+        """What a fresh head would replace: the task head, whole."""
+        return ("head",)
+
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone.forward_features(x)
 
