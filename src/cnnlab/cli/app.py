@@ -221,6 +221,11 @@ COMMANDS: dict[str, Command | Group] = {
                 "Class scores of every training-size window of a larger image, in one pass of "
                 "the convolutionized network, and the best class per window.",
             ),
+            "boxes": Command(
+                "cnnlab.cli.viz_boxes",
+                "A localisation run's predicted boxes (magenta) against the true ones (green), "
+                "with classes and IoU; a multi-digit run's readings over its digits' boxes.",
+            ),
             "fooling": Command(
                 "cnnlab.cli.viz_synthesis",
                 "A noise image the network calls a chosen class with high confidence.",

@@ -38,11 +38,9 @@ def eval_command(
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", markup=False, highlight=False)
     views = "" if tta == "none" else f"  (test-time augmentation: {tta})"
-    console.print(
-        f"{split} loss {result.loss:.4f}  {split} accuracy {result.accuracy:.4f} "
-        f"({result.count} images)  top-5 {result.top5:.4f}{views}"
-    )
-    table = Table(title="confusion matrix (rows: true, columns: predicted)")
+    console.print(result.headline() + views)
+    kind = "digits, " if result.task == "sequence" else ""
+    table = Table(title=f"confusion matrix ({kind}rows: true, columns: predicted)")
     table.add_column("")
     for name in result.classes:
         table.add_column(name, justify="right")

@@ -104,10 +104,7 @@ def train_command(
     except TrainingInterrupted as exc:
         Console(stderr=True, soft_wrap=True).print(str(exc), markup=False, highlight=False)
         sys.exit(exc.exit_code)
-    console.print(
-        f"test loss {result.loss:.4f}  test accuracy {result.accuracy:.4f} "
-        f"({result.count} images)  top-5 {result.top5:.4f}"
-    )
+    console.print(result.headline())
     console.print(f"run folder: {out}")
 
 

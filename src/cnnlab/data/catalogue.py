@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from cnnlab.data import cifar
 from cnnlab.data.digits import build_digits
 from cnnlab.data.mnist import MNIST_FILES, build_emnist, build_idx_dataset
+from cnnlab.data.multi_mnist import SIZES as MULTI_SIZES
+from cnnlab.data.multi_mnist import build_multi
 from cnnlab.data.placed_mnist import build_cluttered, build_translated
 from cnnlab.data.svhn import build_svhn
 from cnnlab.errors import UnknownNameError
@@ -143,6 +145,12 @@ CATALOGUE: dict[str, CatalogueEntry] = {
             "et al., 2015), with boxes", "mnist", ("https://ossci-datasets.s3.amazonaws.com/mnist/",
                                                    "http://yann.lecun.com/exdb/mnist/"),
             _idx_files(*MNIST_MD5), (1, 60, 60), DIGITS, MNIST_SIZES, build_cluttered,
+        ),
+        _entry(
+            "multi-mnist", "1 to 5 MNIST digits in a row on a 64x160 canvas, the sequence as "
+            "label (after Goodfellow et al., 2014), with boxes", "mnist",
+            ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"),
+            _idx_files(*MNIST_MD5), (1, 64, 160), DIGITS, MULTI_SIZES, build_multi,
         ),
         _entry(
             "fashion-mnist", "Fashion-MNIST clothing images (Xiao, Rasul, Vollgraf; Zalando)",

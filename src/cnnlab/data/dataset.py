@@ -18,6 +18,9 @@ class Dataset:
     labels: torch.Tensor  # int64, (N,)
     classes: list[str]
     boxes: torch.Tensor | None = None  # float32 (N, 4): x, y, width, height in pixels, or None
+    # multi-digit sets: int64 (N, K) digit classes in reading order, -1 after the last digit
+    sequences: torch.Tensor | None = None
+    digit_boxes: torch.Tensor | None = None  # float32 (N, K, 4): each digit's box, 0 after the last
 
     def __post_init__(self) -> None:
         if self.images.dtype != torch.uint8 or self.images.ndim != 4:
@@ -36,6 +39,21 @@ class Dataset:
                 f"dataset {self.name!r}: expected {len(self.images)} boxes (x, y, w, h), "
                 f"found {tuple(self.boxes.shape)}"
             )
+        if self.sequences is not None:
+            self.check_sequences(self.sequences, self.digit_boxes)
+
+    def check_sequences(self, sequences: torch.Tensor, digit_boxes: torch.Tensor | None) -> None:
+        positions = sequences.shape[1] if sequences.ndim == 2 else 0
+        if sequences.shape != (len(self.images), positions) or positions == 0:
+            raise DataError(
+                f"dataset {self.name!r}: expected {len(self.images)} sequences of digit "
+                f"classes (N, positions), found {tuple(sequences.shape)}"
+            )
+        if digit_boxes is not None and digit_boxes.shape != (*sequences.shape, 4):
+            raise DataError(
+                f"dataset {self.name!r}: expected digit boxes of shape "
+                f"{(*sequences.shape, 4)}, found {tuple(digit_boxes.shape)}"
+            )
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -50,8 +68,33 @@ class Dataset:
 
     def subset(self, indices: np.ndarray | torch.Tensor) -> Dataset:
         index = torch.as_tensor(indices, dtype=torch.int64)
-        boxes = self.boxes[index] if self.boxes is not None else None
-        return Dataset(self.name, self.images[index], self.labels[index], self.classes, boxes)
+        return Dataset(
+            self.name,
+            self.images[index],
+            self.labels[index],
+            self.classes,
+            *(None if t is None else t[index] for t in self.annotations()),
+        )
+
+    def annotations(self) -> tuple[torch.Tensor | None, ...]:
+        """What a dataset carries beside each image's class: boxes, sequences, digit boxes."""
+        return self.boxes, self.sequences, self.digit_boxes
+
+    def with_images(self, images: torch.Tensor, pad: int = 0) -> Dataset:
+        """The same dataset with its images replaced by ``images``: these resized, then padded
+        by ``pad`` pixels on every side. The boxes follow the pixels."""
+        height, width = (side - 2 * pad for side in images.shape[-2:])
+        scale = torch.tensor([width / self.images.shape[-1], height / self.images.shape[-2]] * 2)
+        offset = torch.tensor([pad, pad, 0, 0], dtype=torch.float32)
+
+        def moved(boxes: torch.Tensor | None) -> torch.Tensor | None:
+            return None if boxes is None else boxes * scale + offset
+
+        boxes, sequences, digit_boxes = self.annotations()
+        return Dataset(
+            self.name, images, self.labels, self.classes, moved(boxes), sequences,
+            moved(digit_boxes),
+        )  # fmt: skip
 
     def channel_stats(self) -> tuple[list[float], list[float]]:
         """Per-channel mean and (unbiased) standard deviation of the pixels, on the 0..1 scale.

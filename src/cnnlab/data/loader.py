@@ -35,10 +35,12 @@ class InMemoryLoader:
         augment: BatchTransform | None = None,
         drop_last: bool = False,
         channels_last: bool = False,
+        targets: torch.Tensor | None = None,
     ):
         self.device = torch.device(device)
         self.images = dataset.images.to(self.device)
-        self.labels = dataset.labels.to(self.device)
+        # what ``y`` holds: the labels, or a task's targets (cnnlab.data.targets)
+        self.labels = (dataset.labels if targets is None else targets).to(self.device)
         self.batch_size = batch_size
         self.shuffle, self.seed, self.drop_last = shuffle, seed, drop_last
         self.augment = augment

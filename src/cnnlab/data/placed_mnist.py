@@ -4,8 +4,9 @@
 - ``cluttered-mnist``: the same over 8 random 8x8 fragments of other digits of the split
   (Jaderberg et al., 2015, spatial transformer networks).
 
-Built from the four MNIST IDX files on first use; the placements come from the seed alone
-(one stream per split), so the same seed gives the same images and boxes.
+Built from the four MNIST IDX files on first use and cached (:mod:`cnnlab.data.generated`);
+the placements come from the seed alone (one stream per split), so the same seed gives the
+same images and boxes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import numpy as np
 import torch
 
 from cnnlab.data.dataset import Dataset
-from cnnlab.data.mnist import build_idx_dataset
+from cnnlab.data.generated import cache_key, cached
+from cnnlab.data.mnist import SPLIT_FILES, build_idx_dataset, find_file
 
 if TYPE_CHECKING:
     from cnnlab.data.catalogue import CatalogueEntry
@@ -27,6 +29,7 @@ CANVAS = 60  # side of the canvas, in pixels
 FRAGMENTS = 8  # clutter pieces per cluttered image
 FRAGMENT = 8  # side of a clutter piece, in pixels
 SPLIT_STREAMS = {"train": 0, "test": 1}
+VERSION = 1  # bump whenever the same seed would give other images
 
 
 def tight_boxes(digits: np.ndarray) -> np.ndarray:
@@ -69,19 +72,28 @@ def place(
 
 
 def build_placed(entry: CatalogueEntry, root: Path, seed: int, fragments: int) -> dict:
-    mnist = build_idx_dataset(replace(entry, folder="mnist"), root, seed)
-    placed = {}
-    for split, stream in SPLIT_STREAMS.items():
-        rng = np.random.default_rng([seed, stream])
-        images, boxes = place(mnist[split].images[:, 0].numpy(), rng, fragments=fragments)
-        placed[split] = Dataset(
-            entry.name,
-            torch.from_numpy(images).unsqueeze(1),
-            mnist[split].labels,
-            list(entry.classes),
-            torch.from_numpy(boxes),
-        )
-    return placed
+    """The placed set of ``entry``, from the cache when it holds this seed's set of these
+    MNIST files."""
+    mnist_entry = replace(entry, folder="mnist")
+    sources = [find_file(mnist_entry, root, name) for pair in SPLIT_FILES.values() for name in pair]
+    classes = list(entry.classes)
+
+    def build() -> dict[str, Dataset]:
+        mnist = build_idx_dataset(mnist_entry, root, seed)
+        placed = {}
+        for split, stream in SPLIT_STREAMS.items():
+            rng = np.random.default_rng([seed, stream])
+            images, boxes = place(mnist[split].images[:, 0].numpy(), rng, fragments=fragments)
+            placed[split] = Dataset(
+                entry.name,
+                torch.from_numpy(images).unsqueeze(1),
+                mnist[split].labels,
+                classes,
+                torch.from_numpy(boxes),
+            )
+        return placed
+
+    return cached(cache_key(entry.name, seed, VERSION, sources), classes, build)
 
 
 def build_translated(entry: CatalogueEntry, root: Path, seed: int) -> dict[str, Dataset]:

@@ -4,9 +4,11 @@ from cnnlab.nn.convolutionize import FullyConvolutional, convolutionize
 from cnnlab.nn.dense import DenseBlock, DenseLayer, Transition
 from cnnlab.nn.fire import Fire
 from cnnlab.nn.inception import ConvBlock, Inception, InceptionAux
+from cnnlab.nn.localisation_head import LocalisationHead
 from cnnlab.nn.locally_connected import LocallyConnected2d
 from cnnlab.nn.lrn import LocalResponseNorm
 from cnnlab.nn.maxout import Maxout
+from cnnlab.nn.multidigit_head import MultiDigitHead
 from cnnlab.nn.residual import BasicBlock, Bottleneck, PreActBasicBlock, ZeroPadShortcut
 from cnnlab.nn.squeeze_excitation import SqueezeExcitation
 from cnnlab.nn.stochastic_depth import StochasticDepth, linear_survival_probabilities
@@ -35,8 +37,10 @@ __all__ = [
     "Inception",
     "InceptionAux",
     "LocalResponseNorm",
+    "LocalisationHead",
     "LocallyConnected2d",
     "Maxout",
+    "MultiDigitHead",
     "TFAvgPool2d",
     "TFConv2d",
     "TFMaxPool2d",

@@ -12,10 +12,12 @@ import torch
 from cnnlab.data.augment import crop_pad
 from cnnlab.data.fitting import FIT_POLICIES, INVERT_MODES, FitSpec, fit_file
 from cnnlab.data.images import BadImage, default_workers
+from cnnlab.data.show import row_labels
 from cnnlab.data.tta import TTA_MODES
 from cnnlab.data.tta import predict as tta_predict
 from cnnlab.errors import ConfigError, DataError
 from cnnlab.predict.sources import expand_images
+from cnnlab.train.readings import read_images
 from cnnlab.train.run import Run
 
 BATCH_SIZE = 256
@@ -28,8 +30,10 @@ class Prediction:
     source: str  # the file, or SPLIT[INDEX]
     top: list[tuple[str, float]]  # (class name, probability), most probable first
     inverted: bool = False  # the image was inverted to match the training polarity
-    label: str | None = None  # the true class, for a split's images
+    label: str | None = None  # the true class (or sequence), for a split's images
     error: str | None = None  # why the file could not be used; ``top`` is then empty
+    box: list[float] | None = None  # localisation runs: x, y, w, h in the run's pixels
+    sequence: str | None = None  # multi-digit runs: the digits read (``top`` is empty)
 
 
 @dataclass
@@ -57,12 +61,34 @@ def check_choice(name: str, value: str, choices: Sequence[str]) -> None:
         raise ConfigError(f"{name}: expected one of {', '.join(choices)}, found {value!r}")
 
 
-def check_options(top: int, batch_size: int, tta: str) -> None:
+def check_options(top: int, batch_size: int, tta: str, task: str = "classify") -> None:
     check_choice("--tta", tta, TTA_MODES)
+    if tta != "none" and task != "classify":
+        raise ConfigError(
+            f"--tta {tta} averages class probabilities; a {task} run needs --tta none"
+        )
     if top < 1:
         raise ConfigError(f"--top: expected a number of classes >= 1, found {top}")
     if batch_size < 1:
         raise ConfigError(f"--batch-size: expected a number >= 1, found {batch_size}")
+
+
+def readings_rows(
+    run: Run, images: torch.Tensor, top: int, tta: str
+) -> list[tuple[list[tuple[str, float]], list[float] | None, str | None]]:
+    """(top classes, box, sequence) of each image: a classifier's classes, a localisation
+    run's classes and box, or a multi-digit run's reading."""
+    if run.task == "classify":
+        tops = top_classes(run, probabilities(run, images, tta), top)
+        return [(best, None, None) for best in tops]
+    readings = read_images(run, images, batch_size=len(images) or 1)
+    if readings.sequences is not None:
+        return [([], None, readings.sequence_text(i, run.classes)) for i in range(len(images))]
+    tops = top_classes(run, readings.probabilities, top)
+    return [
+        (best, [round(v, 2) for v in box.tolist()], None)
+        for best, box in zip(tops, readings.boxes, strict=True)
+    ]
 
 
 @torch.no_grad()
@@ -140,7 +166,7 @@ def predict_files(
     check_choice("--fit", fit, FIT_POLICIES)
     check_choice("--invert", invert, INVERT_MODES)
     check_choice("--on-bad-image", on_bad_image, ON_BAD_IMAGE)
-    check_options(top, batch_size, tta)
+    check_options(top, batch_size, tta, run.task)
     paths, missing = expand_images(images)
     if on_bad_image == "fail" and missing:
         raise DataError(f"{missing[0]}")
@@ -159,9 +185,11 @@ def predict_files(
                 rows[i] = Prediction(str(paths[i]), [], error=item.reason)
         if good:
             pixels = torch.from_numpy(np.stack([item.pixels for _, item in good]))
-            tops = top_classes(run, probabilities(run, pixels, tta), top)
-            for (i, item), best in zip(good, tops, strict=True):
-                rows[i] = Prediction(str(paths[i]), best, inverted=item.inverted)
+            read = readings_rows(run, pixels, top, tta)
+            for (i, item), (best, box, sequence) in zip(good, read, strict=True):
+                rows[i] = Prediction(
+                    str(paths[i]), best, inverted=item.inverted, box=box, sequence=sequence
+                )
         done += len(batch)
         if progress:
             progress(done, len(paths))
@@ -183,20 +211,25 @@ def predict_split(
     tta: str = "none",
     progress: Progress | None = None,
 ) -> SplitPredictions:
-    """The ``top`` classes of every image of the run's ``split``, and the top-1 accuracy:
-    the same images, batches and arithmetic as `cnnlab eval`."""
-    check_options(top, batch_size, tta)
+    """The ``top`` classes (and box, or the sequence read) of every image of the run's
+    ``split``, and the top-1 (or whole-sequence) accuracy: the same images, batches and
+    arithmetic as `cnnlab eval`."""
+    check_options(top, batch_size, tta, run.task)
     dataset = run.dataset(split)
+    truth = row_labels(dataset, len(dataset))
     rows, correct = [], 0
     for first, images in zip(
         range(0, len(dataset), batch_size), split_batches(dataset.images, batch_size), strict=True
     ):
-        probs = probabilities(run, images, tta)
-        labels = dataset.labels[first : first + len(images)]
-        correct += int((probs.argmax(1) == labels).sum())
-        for offset, best in enumerate(top_classes(run, probs, top)):
-            label = run.classes[int(labels[offset])]
-            rows.append(Prediction(f"{split}[{first + offset}]", best, label=label))
+        read = readings_rows(run, images, top, tta)
+        for offset, (best, box, sequence) in enumerate(read):
+            label = truth[first + offset]
+            correct += (sequence if sequence is not None else best[0][0]) == label
+            rows.append(
+                Prediction(
+                    f"{split}[{first + offset}]", best, label=label, box=box, sequence=sequence
+                )
+            )
         if progress:
             progress(first + len(images), len(dataset))
     accuracy = correct / max(1, len(dataset))

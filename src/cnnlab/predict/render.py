@@ -37,6 +37,8 @@ def as_dict(predictions: Predictions) -> dict[str, Any]:
                 "top": [{"class": name, "probability": p} for name, p in row.top],
                 "inverted": row.inverted,
                 **({"label": row.label} if row.label is not None else {}),
+                **({"box": row.box} if row.box is not None else {}),
+                **({"sequence": row.sequence} if row.sequence is not None else {}),
                 **({"error": row.error} if row.error else {}),
             }
             for row in predictions.rows
@@ -54,10 +56,13 @@ def as_csv(predictions: Predictions) -> str:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     ranks = [f"{field}{k}" for k in range(1, top + 1) for field in ("class", "p")]
-    writer.writerow(["file", "label", "inverted", "error", *ranks])
+    tasks = task_fields(predictions)
+    writer.writerow(["file", "label", "inverted", "error", *tasks, *ranks])
     for row in predictions.rows:
         pairs = [v for name, p in row.top for v in (name, f"{p:.6f}")]
-        writer.writerow([row.source, row.label or "", int(row.inverted), row.error or "", *pairs])
+        values = {"box": " ".join(map(str, row.box or [])), "sequence": row.sequence or ""}
+        firsts = [row.source, row.label or "", int(row.inverted), row.error or ""]
+        writer.writerow([*firsts, *(values[field] for field in tasks), *pairs])
     return text.getvalue()
 
 
@@ -68,9 +73,13 @@ def as_table(predictions: Predictions) -> str:
         table.add_column(name)
     rows = predictions.rows
     if isinstance(predictions, SplitPredictions):  # a split's table lists its mistakes
-        rows = [row for row in rows if row.top[0][0] != row.label]
+        rows = [row for row in rows if (row.sequence or row.top[0][0]) != row.label]
     for row in rows:
         best = "  ".join(f"{name} {p:.3f}" for name, p in row.top)
+        if row.box is not None:
+            best += "  box x,y,w,h " + ",".join(f"{v:g}" for v in row.box)
+        if row.sequence is not None:
+            best = f"reads {row.sequence or '(no digits)'}"
         note = row.error or ("inverted (background opposite to training)" if row.inverted else "")
         if row.label is not None:
             note = f"true: {row.label}"
@@ -80,13 +89,27 @@ def as_table(predictions: Predictions) -> str:
     return text.getvalue() + summary_line(predictions) + "\n"
 
 
+def task_fields(predictions: Predictions) -> list[str]:
+    """The CSV columns of a task head's readings: box, sequence, when any row has one."""
+    rows = predictions.rows
+    return [
+        name
+        for name, present in (
+            ("box", any(row.box is not None for row in rows)),
+            ("sequence", any(row.sequence is not None for row in rows)),
+        )
+        if present
+    ]
+
+
 def summary_line(predictions: Predictions) -> str:
     if isinstance(predictions, SplitPredictions):
         views = (
             "" if predictions.tta == "none" else f"  (test-time augmentation: {predictions.tta})"
         )
+        whole = "sequence " if any(row.sequence is not None for row in predictions.rows) else ""
         return (
-            f"{predictions.split} accuracy {predictions.accuracy:.4f} "
+            f"{predictions.split} {whole}accuracy {predictions.accuracy:.4f} "
             f"({predictions.count} images){views}; the table lists the mistakes"
         )
     done = len(predictions.rows) - len(predictions.errors)

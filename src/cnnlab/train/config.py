@@ -44,6 +44,8 @@ AMP_MODES = ("none", "bf16", "fp16")
 MONITORS = ("val_accuracy", "val_loss")
 ADVERSARIAL = ("none", "fgsm-rs", "pgd")
 BAD_IMAGES = ("fail", "skip")
+TASK_CHOICES = ("auto", "classify", "localise", "sequence")
+BOX_LOSSES = ("smooth-l1", "l2")
 
 # the ranges shared by several fields
 FRACTION = Real(0.0, 1.0, high_open=True)  # [0, 1)
@@ -146,6 +148,18 @@ class TrainConfig:
     init: str = option("default", "weight init (normal: N(0, 0.01))", OneOf(INITS))
     loss: str = option("cross_entropy", "loss (hinge: multiclass SVM loss)", OneOf(LOSSES))
     label_smoothing: float = option(0.0, "cross-entropy target smoothing", FRACTION)
+    task: str = option(
+        "auto",
+        "what the network learns: classify, localise (class and box) or sequence (multi-digit); "
+        "auto: sequence for a dataset of digit sequences, localise for one with boxes",
+        OneOf(TASK_CHOICES),
+    )
+    box_loss: str = option(
+        "smooth-l1", "localise: the box loss on 0..1 coordinates", OneOf(BOX_LOSSES)
+    )
+    box_weight: float = option(
+        1.0, "localise: the box loss's weight against the class loss", NON_NEGATIVE
+    )
     dropout: float | None = option(
         None, "set p of every Dropout layer", Maybe(FRACTION, "None (the model's own)")
     )

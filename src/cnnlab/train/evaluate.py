@@ -16,7 +16,7 @@ from cnnlab.data.tta import TTA_MODES, unseen_views
 from cnnlab.data.tta import predict as tta_predict
 from cnnlab.errors import ConfigError
 from cnnlab.train.losses import Loss, build_loss
-from cnnlab.train.metrics import RunningMetrics
+from cnnlab.train.metrics import RunningMetrics, task_metrics
 from cnnlab.train.run import Run
 
 EVAL_BATCH_SIZE = 256
@@ -26,14 +26,18 @@ EVAL_BATCH_SIZE = 256
 class EvalResult:
     split: str
     loss: float
-    accuracy: float
-    top5: float
+    accuracy: float  # multi-digit: whole-sequence accuracy
+    top5: float | None  # None for a multi-digit reader, which has no top-5
     count: int
     confusion: list[list[int]]  # rows: true class, columns: predicted class
     classes: list[str]
     per_class: list[float]  # accuracy of each class (recall)
     tta: str = "none"  # the test-time augmentation averaged
     warnings: list[str] = field(default_factory=list)  # e.g. TTA views training never showed
+    task: str = "classify"  # classify, localise or sequence
+    # the task's own figures: mean_iou and iou_50 (localise); digit_accuracy and
+    # length_accuracy (sequence)
+    extra: dict[str, float] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -45,18 +49,44 @@ class EvalResult:
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
+    def headline(self) -> str:
+        """The figures in one line: loss, accuracy and top-5, then the task's own
+        (classification error, mean IoU and the share with IoU >= 0.5; or sequence, digit
+        and length accuracy)."""
+        split, extra = self.split, self.extra
+        if self.task == "sequence":
+            return (
+                f"{split} loss {self.loss:.4f}  sequence accuracy {self.accuracy:.4f}  "
+                f"digit accuracy {extra['digit_accuracy']:.4f}  length accuracy "
+                f"{extra['length_accuracy']:.4f} ({self.count} images)"
+            )
+        line = (
+            f"{split} loss {self.loss:.4f}  {split} accuracy {self.accuracy:.4f} "
+            f"({self.count} images)  top-5 {self.top5:.4f}"
+        )
+        if self.task == "localise":
+            line += (
+                f"  classification error {100 * (1 - self.accuracy):.2f}%  mean IoU "
+                f"{extra['mean_iou']:.4f}  IoU >= 0.5 {100 * extra['iou_50']:.2f}%"
+            )
+        return line
+
     @classmethod
-    def from_metrics(cls, split: str, metrics: RunningMetrics, classes: list[str]) -> EvalResult:
+    def from_metrics(
+        cls, split: str, metrics: RunningMetrics, classes: list[str], task: str = "classify"
+    ) -> EvalResult:
         summary = metrics.summary()
         return cls(
             split=split,
             loss=summary["loss"],
             accuracy=summary["accuracy"],
-            top5=summary["top5"],
+            top5=summary.get("top5"),
             count=metrics.count,
             confusion=metrics.confusion.tolist(),
             classes=classes,
             per_class=metrics.per_class_accuracy(),
+            task=task,
+            extra={k: v for k, v in summary.items() if k not in ("loss", "accuracy", "top5")},
         )
 
 
@@ -74,11 +104,13 @@ def evaluate(
     loader: Iterable[tuple[torch.Tensor, torch.Tensor]],
     num_classes: int,
     loss_fn: Loss = F.cross_entropy,
+    task: str = "classify",
 ) -> RunningMetrics:
     """Loss (the run's own loss, so validation and training report the same quantity),
-    accuracy and confusion matrix of ``model`` over ``loader``."""
+    accuracy and confusion matrix of ``model`` over ``loader``, and the figures of
+    ``task`` (:func:`~cnnlab.train.metrics.task_metrics`)."""
     model.eval()
-    metrics = RunningMetrics(num_classes, confusion=True)
+    metrics = task_metrics(task, num_classes, confusion=True)
     for x, y in loader:
         logits = model(x)
         metrics.update(loss_fn(logits, y), logits, y)
@@ -120,10 +152,15 @@ def evaluate_run(
     augment spec's centre crop), or with test-time augmentation ``tta``; the result warns
     when ``tta`` averages views the run's training augmentation never showed it."""
     run = run_path if isinstance(run_path, Run) else Run.open(run_path, which)
-    loss_fn = build_loss(run.config)
+    loss_fn = build_loss(run.config, run.task)
     if tta == "none":
-        metrics = evaluate(run.model, run.loader(split), len(run.classes), loss_fn)
+        metrics = evaluate(run.model, run.loader(split), len(run.classes), loss_fn, run.task)
     else:
+        if run.task != "classify":
+            raise ConfigError(
+                f"test-time augmentation averages class probabilities; run {run.path} "
+                f"trains task {run.task!r}: use --tta none"
+            )
         if tta not in TTA_MODES:
             raise ConfigError(
                 f"unknown test-time augmentation {tta!r}: expected one of {', '.join(TTA_MODES)}"
@@ -134,7 +171,7 @@ def evaluate_run(
         )
         batches = run.loader(split, prepared=False)
         metrics = evaluate_tta(run.model, batches, len(run.classes), spec)
-    result = EvalResult.from_metrics(split, metrics, run.classes)
+    result = EvalResult.from_metrics(split, metrics, run.classes, run.task)
     result.tta = tta
     warning = unseen_views(tta, run.config.augmentation)
     result.warnings = [warning] if warning else []

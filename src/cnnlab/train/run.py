@@ -27,7 +27,8 @@ from cnnlab.data.augment import eval_transform, training_size
 from cnnlab.data.images import read_image
 from cnnlab.data.loader import BatchTransform
 from cnnlab.data.preprocess import Preprocess, load_preprocess
-from cnnlab.errors import CheckpointError, ConfigError, DataError, RunError
+from cnnlab.data.targets import task_targets
+from cnnlab.errors import CheckpointError, ConfigError, DataError, ModelError, RunError
 from cnnlab.fields import check_value
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.run_folder import RunFolder
@@ -187,6 +188,11 @@ class Run:
         return self.folder.plots / name if self.path.is_dir() else None
 
     @property
+    def task(self) -> str:
+        """What the run's network does: classify, localise or sequence (its head)."""
+        return str(self.meta.get("task", "classify"))
+
+    @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
@@ -220,12 +226,28 @@ class Run:
 
     @torch.no_grad()
     def predict(self, images: torch.Tensor, batch_size: int = BATCH_SIZE) -> torch.Tensor:
-        """Class probabilities (N, classes) on the CPU for uint8 images at ``image_shape``."""
+        """Class probabilities (N, classes) on the CPU for uint8 images at ``image_shape``
+        (a localisation run's class scores; a multi-digit run has no one class: see
+        :func:`cnnlab.localise.predict_boxes`)."""
+        if self.task == "sequence":
+            raise RunError(
+                f"run {self.path} reads digit sequences, not one class per image: "
+                "use cnnlab predict, which prints the sequences"
+            )
+        if not len(images):
+            return torch.zeros(0, len(self.classes))
+        scores = self.outputs(images, batch_size)[:, : len(self.classes)]
+        return scores.float().softmax(1)
+
+    @torch.no_grad()
+    def outputs(self, images: torch.Tensor, batch_size: int = BATCH_SIZE) -> torch.Tensor:
+        """The model's raw output on the CPU for uint8 images at ``image_shape``: logits, or
+        a task head's scores and boxes or lengths and digits."""
         chunks = [
-            self.model(self.prepare(images[first : first + batch_size])).float().softmax(1)
+            self.model(self.prepare(images[first : first + batch_size])).float().cpu()
             for first in range(0, len(images), batch_size)
         ]
-        return torch.cat(chunks).cpu() if chunks else torch.zeros(0, len(self.classes))
+        return torch.cat(chunks)
 
     def training_border(self, sample: int = 1000) -> float | None:
         """The mean outermost ring of pixels of the training images (0..255): recorded in a
@@ -279,7 +301,11 @@ class Run:
             if str(self.device) != config.device:
                 config = TrainConfig.from_dict({**config.__dict__, "device": str(self.device)})
             return stream_loader(config, files, split, batch_size, **kwargs)
-        return data.InMemoryLoader(self.dataset(split), batch_size, device=self.device, **kwargs)
+        dataset = self.dataset(split)
+        targets = task_targets(dataset, self.task)
+        return data.InMemoryLoader(
+            dataset, batch_size, device=self.device, targets=targets, **kwargs
+        )
 
     def pick(self, image: str | Path | None, index: int = 0, split: str = "test") -> PickedImage:
         """The image a command looks at: a file if given, else ``split``'s image ``index``."""
@@ -360,7 +386,17 @@ def build_from_meta(folder: RunFolder, meta: dict[str, Any], config: TrainConfig
         check_value(TrainConfig, "model_args", args)
     except ConfigError as exc:
         raise RunError(f"weights of run {folder.path}: {exc}") from None
-    return models.create(name, **args)
+    model = models.create(name, **args)
+    head = meta.get("head")
+    if head is None:
+        return model
+    try:
+        return models.attach_head(model, **head)
+    except (ModelError, TypeError) as exc:
+        raise RunError(
+            f"weights of run {folder.path}: expected the task head's arguments (head), "
+            f"found {head!r} ({exc})"
+        ) from None
 
 
 def usable_device(device: str) -> str:

@@ -50,9 +50,9 @@ def _sized(config: TrainConfig, ds: data.Dataset, split: str) -> data.Dataset:
     """``ds`` resized and padded as the run asks."""
     check_memory(config, ds, split)
     if config.image_size and ds.image_shape[1:] != (config.image_size, config.image_size):
-        ds = data.Dataset(ds.name, resized(ds.images, config.image_size), ds.labels, ds.classes)
+        ds = ds.with_images(resized(ds.images, config.image_size))
     if config.pad:
-        ds = data.Dataset(ds.name, F.pad(ds.images, [config.pad] * 4), ds.labels, ds.classes)
+        ds = ds.with_images(F.pad(ds.images, [config.pad] * 4), config.pad)
     return ds
 
 
@@ -104,7 +104,7 @@ def fit_sample(config: TrainConfig, files: StreamSplits) -> data.Dataset:
     seeded sample of ``FIT_SAMPLE`` (all of them in a smaller split), padded as the run is."""
     ds = files.sample("train", FIT_SAMPLE, config.seed)
     if config.pad:
-        ds = data.Dataset(ds.name, F.pad(ds.images, [config.pad] * 4), ds.labels, ds.classes)
+        ds = ds.with_images(F.pad(ds.images, [config.pad] * 4), config.pad)
     return ds
 
 

@@ -24,6 +24,7 @@ from torch.nn.parallel import DistributedDataParallel
 from cnnlab import data, models
 from cnnlab.data.augment import build_augment, eval_transform, training_size
 from cnnlab.data.preprocess import fit_preprocess
+from cnnlab.data.targets import task_targets
 from cnnlab.errors import TrainingError, write_fault
 from cnnlab.train import distributed
 from cnnlab.train.adversarial import (
@@ -45,7 +46,7 @@ from cnnlab.train.ema import EMA
 from cnnlab.train.evaluate import EvalResult, evaluate
 from cnnlab.train.init import init_weights, set_dropout
 from cnnlab.train.losses import build_loss, with_auxiliary
-from cnnlab.train.metrics import RunningMetrics
+from cnnlab.train.metrics import task_metrics
 from cnnlab.train.optim import build_optimizer, l1_penalty, split_decay
 from cnnlab.train.pretrained import load_pretrained
 from cnnlab.train.resume import (
@@ -61,6 +62,7 @@ from cnnlab.train.run_folder import RunFolder
 from cnnlab.train.schedules import Schedule
 from cnnlab.train.signals import first_sigint_calls
 from cnnlab.train.splits import fit_sample, folder_files, load_splits, stream_loader
+from cnnlab.train.tasks import resolve_task, task_columns
 from cnnlab.train.tensorboard import TensorBoardLog
 from cnnlab.weights import freeze, hold_statistics, save_weights, weight_tensors
 
@@ -96,13 +98,13 @@ class Trainer:
         self.optimizer = build_optimizer(config, self.model)
         self.decayed = split_decay(self.model, config.decay_all)[0]
         self.schedule = Schedule(config, self.schedule_length())
-        self.loss_fn = build_loss(config)
+        self.loss_fn = build_loss(config, self.task)
         self.scaler = torch.amp.GradScaler("cuda") if config.amp == "fp16" else None
         self.adversary = training_attack(config)
         monitor = "val_robust_accuracy" if self.adversary else config.monitor
         self.callbacks = [BestAndEarlyStop(monitor, config.early_stopping), *callbacks]
         self.history: list[dict[str, Any]] = []  # this session's epoch rows
-        self.train_metrics = RunningMetrics(len(self.classes))
+        self.train_metrics = task_metrics(self.task, len(self.classes))
         self.epoch = 0  # completed epochs
         self.batch = 0  # batches of the current epoch already trained
         self.global_step = 0  # optimiser steps taken
@@ -123,9 +125,11 @@ class Trainer:
         if config.stream:
             files = folder_files(config)
             fit_on = fit_sample(config, files)
+            self.task = resolve_task(config, None)
         else:
             splits = load_splits(config)
             fit_on = splits["train"]
+            self.task = resolve_task(config, fit_on)
         self.preprocessor = fit_preprocess(
             config.preprocess, fit_on, eval_transform(config.augmentation)
         )
@@ -156,6 +160,7 @@ class Trainer:
                 device=config.device,
                 augment=transform,
                 channels_last=config.channels_last,
+                targets=task_targets(splits[split], self.task),
             )
         self.loaders["train"] = distributed.ShardedLoader(self.loaders["train"], self.world)
 
@@ -178,6 +183,11 @@ class Trainer:
                     config, models.create(config.model, **self.model_args), self.input_shape
                 )
         model = models.create(config.model, **self.model_args)
+        if self.task != "classify":
+            channels = models.feature_channels(model, self.input_shape)
+            model = models.attach_head(
+                model, self.task, in_channels=channels, num_classes=len(self.classes)
+            )
         check_model_options(config, model)
         init_weights(model, config.init)
         if config.pretrained and load_pretrained_weights:
@@ -305,7 +315,9 @@ class Trainer:
         """The validation columns of the epoch's row; none when ``val_split`` is 0."""
         if len(self.loaders["val"]) == 0:
             return {}
-        val = evaluate(self.eval_model, self.loaders["val"], len(self.classes), self.loss_fn)
+        val = evaluate(
+            self.eval_model, self.loaders["val"], len(self.classes), self.loss_fn, self.task
+        )
         columns = {
             **{f"val_{k}": v for k, v in val.summary().items()},
             "val_per_class_accuracy": val.per_class_accuracy(),
@@ -350,6 +362,7 @@ class Trainer:
             + (
                 f"  val loss {row['val_loss']:.4f} acc {row['val_accuracy']:.4f}"
                 + (f" robust {row['val_robust_accuracy']:.4f}" if self.adversary else "")
+                + task_columns(row)
                 if validation
                 else "  (no validation split)"
             ),
@@ -433,7 +446,9 @@ class Trainer:
         flags["channels_last"] = self.config.channels_last
         meta = provenance(self.config.seed, flags)
         shapes = {"classes": list(self.classes), "image_shape": list(self.image_shape)}
-        return {"model": self.config.model, "model_args": self.model_args, **shapes, **meta}
+        head = {"head": self.model.head_args} if isinstance(self.model, models.HeadedModel) else {}
+        names = {"model": self.config.model, "model_args": self.model_args, "task": self.task}
+        return {**names, **head, **shapes, **meta}
 
     def save_checkpoint(self) -> None:
         self.check_finite()
@@ -500,8 +515,10 @@ class Trainer:
                 raise write_fault(exc, self.run.path / "tb", "nothing was trained") from exc
 
     def finish(self) -> EvalResult:
-        metrics = evaluate(self.eval_model, self.loaders["test"], len(self.classes), self.loss_fn)
-        result = EvalResult.from_metrics("test", metrics, self.classes)
+        metrics = evaluate(
+            self.eval_model, self.loaders["test"], len(self.classes), self.loss_fn, self.task
+        )
+        result = EvalResult.from_metrics("test", metrics, self.classes, self.task)
         self.result = result
         if self.world.is_main:
             self.run.write_json(self.run.results_path, result.as_dict())

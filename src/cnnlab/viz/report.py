@@ -140,8 +140,9 @@ def _summary(loaded: Run, accuracy: float, model: ModelSummary) -> list[list[str
     if results is not None:
         facts += [
             ["test loss", f"{results['loss']:.4f}"],
-            ["test top-5 accuracy", f"{100 * results['top5']:.2f}%"],
         ]
+        if results.get("top5") is not None:  # a multi-digit reader has none
+            facts.append(["test top-5 accuracy", f"{100 * results['top5']:.2f}%"])
     if rows and "val_accuracy" in rows[-1]:
         best = max(rows, key=lambda row: row["val_accuracy"])
         facts.append(
