@@ -39,11 +39,14 @@ def history_figure(rows: list[TrialRow]) -> Figure:
     for row in rows:
         if row.state == "FAIL":
             axes.axvline(row.number, color="tab:orange", alpha=0.4, linewidth=1)
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("trial")
     axes.set_ylabel("validation accuracy (last epoch)")
     failed = sum(r.state == "FAIL" for r in rows)
     axes.set_title(f"optimisation history ({failed} failed: orange lines)")
-    axes.legend(loc="lower right", fontsize="small")
+    axes.legend(loc="best", fontsize="small")
     axes.grid(alpha=0.3)
     fig.tight_layout()
     return fig
@@ -80,12 +83,13 @@ def parallel_figure(rows: list[TrialRow], space: Space) -> Figure:
     norm = colors.Normalize(min(values, default=0), max(values, default=1))
     for row in sorted(finished, key=lambda r: r.value):
         ys = [axis_position(space, n, row.params[n]) for n in names]
-        axes.plot(range(len(names)), ys, color=cm.viridis(norm(row.value)), alpha=0.8)
+        axes.plot(range(len(names)), ys, "o-", color=cm.viridis(norm(row.value)), alpha=0.8)
     for i, name in enumerate(names):
         axes.axvline(i, color="black", linewidth=1)
         low, high = axis_labels(space, name)
-        axes.text(i, -0.06, low, ha="center", va="top", fontsize="small")
-        axes.text(i, 1.06, high, ha="center", va="bottom", fontsize="small")
+        label = {"ha": "center", "fontsize": "small", "bbox": {"color": "white", "pad": 1}}
+        axes.text(i, -0.04, low, va="top", **label)
+        axes.text(i, 1.04, high, va="bottom", **label)
     axes.set_xticks(range(len(names)), [f"{n}\n(log)" if is_log(space, n) else n for n in names])
     axes.set_ylim(-0.15, 1.15)
     axes.set_yticks([])
@@ -109,6 +113,6 @@ def importances_figure(importances: dict[str, float]) -> Figure:
     axes.bar_label(bars, fmt="%.2f", padding=3)
     axes.set_xlim(0, 1.1)
     axes.set_xlabel("importance (share of the variance of the validation accuracy)")
-    axes.set_title("parameter importances")
+    axes.set_title("parameter importances (fANOVA)")
     fig.tight_layout()
     return fig
