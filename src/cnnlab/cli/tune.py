@@ -11,7 +11,12 @@ from cnnlab.cli.app import app
 
 @app.command("tune")
 def tune_command(
-    space: Path = typer.Option(..., "--space", help="TOML: fixed fields, and tables to search."),
+    space: Path = typer.Option(None, "--space", help="TOML: fixed fields, and tables to search."),
+    refine: Path = typer.Option(
+        None,
+        "--refine",
+        help="An earlier study folder: search its space narrowed around its best trials.",
+    ),
     trials: int = typer.Option(10, "--trials", help="Finished trials the study should reach."),
     sampler: str = typer.Option("tpe", "--sampler", help="tpe, random, grid or gp."),
     pruner: str = typer.Option(
@@ -33,7 +38,7 @@ def tune_command(
 
     from cnnlab.experiments.tune import tune
 
-    result = tune(space, trials, out, sampler, pruner, workers, storage)
+    result = tune(space, trials, out, sampler, pruner, workers, storage, refine)
     names = sorted({name for row in result.rows for name in row.params})
     table = Table("trial", "state", *names, "val acc", "epochs")
     for row in result.rows:
@@ -53,6 +58,7 @@ def tune_command(
         console.print(note, markup=False)
     console.print(f"table: {result.table}", markup=False)
     console.print(f"pictures: {', '.join(map(str, result.pictures))}", markup=False)
+    console.print(f"space: {result.space}", markup=False)
     console.print(f"best recipe: {result.recipe} (cnnlab train --config {result.recipe})")
 
 

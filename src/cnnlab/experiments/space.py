@@ -150,3 +150,53 @@ def toml_value(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
     return repr(value)
+
+
+def refine_space(space: Space, rows: list[dict[str, str]], source: str, top: float = 0.25) -> Space:
+    """Coarse to fine: ``space`` narrowed to the span of its best trials (the top ``top``
+    share of the complete ``rows`` of a trials table, at least two), widened by a tenth of
+    that span on each side (on the log scale for log fields) and kept inside the old range;
+    choices keep those the best trials used. A field left with one value becomes fixed."""
+    complete = [r for r in rows if r.get("state") == "COMPLETE" and r.get("value")]
+    if len(complete) < 2:
+        raise ConfigError(
+            f"{source}: refining needs at least 2 complete trials, found {len(complete)}"
+        )
+    complete.sort(key=lambda r: float(r["value"]), reverse=True)
+    best = complete[: max(2, math.ceil(top * len(complete)))]
+    fixed, searched = dict(space.fixed), {}
+    for name, spec in space.searched.items():
+        if "choices" in spec:
+            used = {r[name] for r in best}
+            narrowed = {"choices": [c for c in spec["choices"] if str(c) in used]}
+        else:
+            narrowed = narrow_range(spec, [float(r[name]) for r in best])
+        values = narrowed.get("choices") or [narrowed["low"], narrowed["high"]]
+        if len(set(values)) == 1:
+            fixed[name] = values[0]
+        else:
+            searched[name] = narrowed
+    return Space(fixed, searched, source)
+
+
+def narrow_range(spec: dict[str, Any], values: list[float], widen: float = 0.1) -> dict[str, Any]:
+    """The range ``spec`` narrowed to ``values`` widened by ``widen`` of their span."""
+    log = bool(spec.get("log"))
+    scale, unscale = (math.log, math.exp) if log else (float, float)
+    low, high = scale(spec["low"]), scale(spec["high"])
+    lo, hi = min(map(scale, values)), max(map(scale, values))
+    pad = widen * ((hi - lo) or (high - low))
+    lo, hi = unscale(max(low, lo - pad)), unscale(min(high, hi + pad))
+    if "step" in spec:
+        step = spec["step"]
+        lo = spec["low"] + math.floor((lo - spec["low"]) / step + 1e-9) * step
+        hi = spec["low"] + math.ceil((hi - spec["low"]) / step - 1e-9) * step
+    elif is_int_range(spec):
+        lo, hi = math.floor(lo + 1e-9), math.ceil(hi - 1e-9)
+    return {**spec, "low": round_like(spec, lo), "high": round_like(spec, hi)}
+
+
+def round_like(spec: dict[str, Any], value: float) -> float | int:
+    """``value`` as the range's type (6 significant digits for floats), inside the range."""
+    rounded = int(round(value)) if is_int_range(spec) else float(f"{value:.6g}")
+    return min(max(rounded, spec["low"]), spec["high"])

@@ -19,7 +19,7 @@ from typing import Any
 
 from cnnlab.atomic import atomic_write_text
 from cnnlab.errors import CnnlabError, ConfigError, TrainingError
-from cnnlab.experiments.space import Space, read_space, suggest, toml_value
+from cnnlab.experiments.space import Space, read_space, refine_space, suggest, toml_value
 from cnnlab.experiments.study import (
     STUDY_NAME,
     WORKER,
@@ -33,7 +33,7 @@ from cnnlab.experiments.study import (
     worker_name,
 )
 from cnnlab.experiments.study_plots import history_figure, importances_figure, parallel_figure
-from cnnlab.experiments.trials import EPOCHS, TrialRow, trial_rows, write_csv
+from cnnlab.experiments.trials import EPOCHS, TrialRow, read_csv, trial_rows, write_csv
 from cnnlab.figure import save_figure
 from cnnlab.train import fit
 from cnnlab.train.callbacks import Callback
@@ -103,27 +103,31 @@ class TuneResult:
     rows: list[TrialRow]  # every trial of the study
     table: Path  # the rows as CSV
     pictures: list[Path]  # history, parallel coordinates, importances (PNG)
+    space: Path  # the space searched, as a file beside the study
     failed_on_resume: list[int] = field(default_factory=list)  # trials a dead worker left
     notes: list[str] = field(default_factory=list)  # what was not drawn, and why
 
 
 def tune(
-    space: str | Path,
+    space: str | Path | None,
     trials: int,
     out: str | Path,
     sampler: str = "tpe",
     pruner: str = "none",
     workers: int = 1,
     storage: str | None = None,
+    refine: str | Path | None = None,
 ) -> TuneResult:
     """Run trials until ``trials`` have finished in the study (``out/study.db``, or the
     database at ``storage``), maximising the last epoch's validation accuracy, with
     ``workers`` processes; write the best recipe to ``out/best.toml`` (``cnnlab train
-    --config`` runs it). Rerunning the same call resumes the search."""
+    --config`` runs it). Rerunning the same call resumes the search. ``refine``: the
+    folder of an earlier study, whose space is narrowed around its best trials (coarse to
+    fine) instead of reading ``space``; the new space is written to ``out/space.toml``."""
     import optuna
 
     check_choices(sampler, pruner, trials, workers)
-    chosen = read_space(space)
+    chosen = refined(Path(refine)) if refine is not None else read_space(required(space))
     if sampler == "grid":
         trials = min(trials, grid_size(chosen))
     out = Path(out)
@@ -146,6 +150,22 @@ def tune(
         else:
             run_workers(search)
         return finish(study, search, failed)
+
+
+def required(space: str | Path | None) -> str | Path:
+    if space is None:
+        raise ConfigError("tune needs --space FILE, or --refine DIR to narrow an earlier study")
+    return space
+
+
+def refined(previous: Path) -> Space:
+    """The space of the study in ``previous`` narrowed around its best trials."""
+    source = f"--refine {previous}"
+    for name in ("space.toml", "trials.csv"):
+        if not (previous / name).is_file():
+            raise ConfigError(f"{source}: no {name} there; give the folder of a cnnlab tune study")
+    earlier = read_space(previous / "space.toml")
+    return refine_space(earlier, read_csv(previous / "trials.csv"), source)
 
 
 def grid_size(space: Space) -> int:
@@ -269,7 +289,7 @@ def finish(study: Any, search: Search, failed: list[int]) -> TuneResult:
         )
     return TuneResult(
         best.number, float(best.value), best.params, recipe, completed, rows, table, pictures,
-        failed, notes,
+        search.out / "space.toml", failed, notes,
     )  # fmt: skip
 
 
