@@ -138,3 +138,25 @@ def test_pictures_of_a_study(tmp_path: Path) -> None:
     assert heights == pytest.approx([0.0, 0.5, 1.0])
     bars = importances_figure({"lr": 0.7, "weight_decay": 0.3}).axes[0].patches
     assert [round(bar.get_width(), 2) for bar in bars] == [0.3, 0.7]
+
+
+@pytest.mark.slow  # one trial of two tiny folds
+def test_cv_trial_is_the_mean_of_its_folds_each_a_run_folder(tmp_path: Path) -> None:
+    from cnnlab.train import Run
+
+    space = write(tmp_path, "batch_size = 50\n[lr]\nlow = 1e-3\nhigh = 1e-2\nlog = true\n")
+    result = tune(space, 1, tmp_path / "study", sampler="random", cv=2)
+    folds = [Run.open(tmp_path / "study" / "trial-0000" / f"fold-{k}") for k in range(2)]
+    last = [run.metrics()[-1]["val_accuracy"] for run in folds]
+    assert result.best_value == pytest.approx(sum(last) / 2)
+    assert [run.config.fold for run in folds] == [0, 1]
+    assert all(run.config.folds == 2 for run in folds)
+    assert result.rows[0].epochs == 4  # two epochs in each fold
+    vals = [run.dataset("val") for run in folds]
+    assert len(vals[0]) + len(vals[1]) == 1437  # the two folds: the digits' training split
+    assert "folds" not in (tmp_path / "study" / "best.toml").read_text()
+    # one trial is too few for Optuna to rank the parameters: no picture, and a note why
+    assert [p.name for p in result.pictures] == ["history.png", "parallel.png"]
+    assert result.notes[0].startswith("no parameter importances: ")
+    with pytest.raises(ConfigError, match="--cv must be 0"):
+        tune(space, 1, tmp_path / "other", cv=1)

@@ -28,6 +28,9 @@ def tune_command(
         "--storage",
         help="Database URL (postgresql://user:pass@host/db); default: out/study.db.",
     ),
+    cv: int = typer.Option(
+        0, "--cv", help="K-fold cross-validation of each trial (small datasets); 0: off."
+    ),
     out: Path = typer.Option(
         ..., "--out", help="Study folder: trial runs, best.toml, trials.csv, plots."
     ),
@@ -38,7 +41,7 @@ def tune_command(
 
     from cnnlab.experiments.tune import tune
 
-    result = tune(space, trials, out, sampler, pruner, workers, storage, refine)
+    result = tune(space, trials, out, sampler, pruner, workers, storage, refine, cv)
     names = sorted({name for row in result.rows for name in row.params})
     table = Table("trial", "state", *names, "val acc", "epochs")
     for row in result.rows:

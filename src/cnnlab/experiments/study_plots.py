@@ -105,14 +105,14 @@ def is_log(space: Space, name: str) -> bool:
 
 
 def importances_figure(importances: dict[str, float]) -> Figure:
-    """A horizontal bar per searched field: its share of the value's variance (fANOVA,
-    Hutter et al. 2014, as Optuna computes it)."""
+    """A horizontal bar per searched field: its importance as Optuna's default evaluator
+    (PED-ANOVA, Watanabe et al. 2023) measures it, normalised to sum to one."""
     names = list(importances)[::-1]
     fig, axes = subplots(figsize=(6.5, 0.5 * len(names) + 1.6))
     bars = axes.barh(names, [importances[n] for n in names], color="tab:blue")
     axes.bar_label(bars, fmt="%.2f", padding=3)
     axes.set_xlim(0, 1.1)
-    axes.set_xlabel("importance (share of the variance of the validation accuracy)")
-    axes.set_title("parameter importances (fANOVA)")
+    axes.set_xlabel("importance for the validation accuracy (sums to 1)")
+    axes.set_title("parameter importances (Optuna's PED-ANOVA)")
     fig.tight_layout()
     return fig

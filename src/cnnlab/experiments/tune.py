@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -43,21 +44,29 @@ MAX_FAILURES_IN_A_ROW = 3  # a worker stops when this many of its trials fail in
 
 class ReportValidation(Callback):
     """Report each epoch's validation accuracy to the trial, and stop a trial the pruner
-    judges hopeless (Optuna's TrialPruned ends training)."""
+    judges hopeless (Optuna's TrialPruned ends training). ``per_epoch`` False (k-fold
+    trials, which report once per fold) only records the epochs and the last accuracy."""
 
-    def __init__(self, trial: Any):
+    def __init__(self, trial: Any, epochs_before: int = 0, per_epoch: bool = True):
         self.trial = trial
+        self.epochs_before = epochs_before  # epochs of the trial's earlier folds
+        self.per_epoch = per_epoch
         self.last: float | None = None
 
     def on_epoch_end(self, trainer: Any, row: dict[str, Any]) -> None:
-        import optuna
-
-        self.trial.set_user_attr(EPOCHS, row["epoch"])
+        self.trial.set_user_attr(EPOCHS, self.epochs_before + row["epoch"])
         if "val_accuracy" in row:
             self.last = float(row["val_accuracy"])
-            self.trial.report(self.last, row["epoch"])
-            if self.trial.should_prune():
-                raise optuna.TrialPruned(f"epoch {row['epoch']}")
+            if self.per_epoch:
+                prune_or_go_on(self.trial, self.last, row["epoch"])
+
+
+def prune_or_go_on(trial: Any, value: float, step: int) -> None:
+    import optuna
+
+    trial.report(value, step)
+    if trial.should_prune():
+        raise optuna.TrialPruned(f"step {step}")
 
 
 @dataclass
@@ -71,6 +80,7 @@ class Search:
     pruner: str
     trials: int
     workers: int
+    cv: int = 0  # k-fold cross-validation of every trial (0: the val_split hold-out)
     worker: int = 0  # this worker's index, 0..workers-1
 
     def study(self) -> Any:
@@ -117,16 +127,21 @@ def tune(
     workers: int = 1,
     storage: str | None = None,
     refine: str | Path | None = None,
+    cv: int = 0,
 ) -> TuneResult:
     """Run trials until ``trials`` have finished in the study (``out/study.db``, or the
     database at ``storage``), maximising the last epoch's validation accuracy, with
     ``workers`` processes; write the best recipe to ``out/best.toml`` (``cnnlab train
     --config`` runs it). Rerunning the same call resumes the search. ``refine``: the
     folder of an earlier study, whose space is narrowed around its best trials (coarse to
-    fine) instead of reading ``space``; the new space is written to ``out/space.toml``."""
+    fine) instead of reading ``space``; the new space is written to ``out/space.toml``.
+    ``cv`` K: every trial is K runs, each validated on one of K folds of the training
+    split; its value is their mean validation accuracy (for small datasets: the digits)."""
     import optuna
 
     check_choices(sampler, pruner, trials, workers)
+    if cv == 1 or not 0 <= cv <= 100:
+        raise ConfigError(f"--cv must be 0 (off) or 2..100 folds, got {cv}")
     chosen = refined(Path(refine)) if refine is not None else read_space(required(space))
     if sampler == "grid":
         trials = min(trials, grid_size(chosen))
@@ -137,7 +152,7 @@ def tune(
             open_storage(url)  # a bad URL is refused before anything is written
     out.mkdir(parents=True, exist_ok=True)
     keep_space(chosen, out)
-    search = Search(chosen, out, url, sampler, pruner, trials, workers)
+    search = Search(chosen, out, url, sampler, pruner, trials, workers, cv)
     with quiet_optuna():
         optuna.create_study(
             study_name=STUDY_NAME, storage=open_storage(url), direction="maximize",
@@ -243,16 +258,34 @@ def run_worker(search: Search) -> None:
 
 
 def objective(search: Search, failures: list[str], trial: Any) -> float:
-    """Train one trial's run folder; its value is the last epoch's validation accuracy."""
+    """Train one trial's run folder; its value is the last epoch's validation accuracy.
+    With ``search.cv`` K, train K run folders (``trial-NNNN/fold-k``), each validated on
+    its own fold; the value is the mean of their last epochs' validation accuracies."""
     trial.set_user_attr(WORKER, worker_name())
     trial.set_user_attr(EPOCHS, 0)
     params = {name: suggest(trial, name, spec) for name, spec in search.space.searched.items()}
-    report = ReportValidation(trial)
-    try:
-        fit(
-            search.space.config(params, search.out / f"trial-{trial.number:04d}"),
-            callbacks=[report],
+    folder = search.out / f"trial-{trial.number:04d}"
+    if not search.cv:
+        return train_trial(search, failures, trial, search.space.config(params, folder))
+    accuracies: list[float] = []
+    for fold in range(search.cv):
+        config = search.space.config(
+            {**params, "folds": search.cv, "fold": fold}, folder / f"fold-{fold}"
         )
+        epochs = int(trial.user_attrs.get(EPOCHS, 0)) if fold else 0
+        accuracies.append(train_trial(search, failures, trial, config, epochs))
+        trial.set_user_attr("fold_accuracies", accuracies)
+        prune_or_go_on(trial, sum(accuracies) / len(accuracies), fold)
+    return sum(accuracies) / len(accuracies)
+
+
+def train_trial(
+    search: Search, failures: list[str], trial: Any, config: Any, epochs_before: int = 0
+) -> float:
+    """Train one run folder of ``trial``; its last epoch's validation accuracy."""
+    report = ReportValidation(trial, epochs_before, per_epoch=not search.cv)
+    try:
+        fit(config, callbacks=[report])
     except TrainingError as exc:
         failures.append(f"trial {trial.number}: {exc}")
         raise
@@ -279,18 +312,31 @@ def finish(study: Any, search: Search, failed: list[int]) -> TuneResult:
         save_figure(parallel_figure(rows, search.space), search.out / "parallel.png"),
     ]
     notes = []
-    try:
-        importances = optuna.importance.get_param_importances(study)
-    except (ValueError, RuntimeError) as exc:
-        notes.append(f"no parameter importances: {exc}")
-    else:
+    importances, why_not = param_importances(study)
+    if importances:
         pictures.append(
             save_figure(importances_figure(importances), search.out / "importances.png")
         )
+    else:
+        notes.append(f"no parameter importances: {why_not}")
     return TuneResult(
         best.number, float(best.value), best.params, recipe, completed, rows, table, pictures,
         search.out / "space.toml", failed, notes,
     )  # fmt: skip
+
+
+def param_importances(study: Any) -> tuple[dict[str, float], str]:
+    """Optuna's parameter importances, or nothing and why (too few trials, say)."""
+    import optuna
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            importances = optuna.importance.get_param_importances(study)
+        except (ValueError, RuntimeError) as exc:
+            return {}, str(exc)
+    doubts = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    return ({}, doubts[0]) if doubts else (importances, "")
 
 
 def write_recipe(space: Space, params: dict[str, Any], path: Path) -> Path:
