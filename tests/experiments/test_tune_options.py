@@ -160,3 +160,13 @@ def test_cv_trial_is_the_mean_of_its_folds_each_a_run_folder(tmp_path: Path) -> 
     assert result.notes[0].startswith("no parameter importances: ")
     with pytest.raises(ConfigError, match="--cv must be 0"):
         tune(space, 1, tmp_path / "other", cv=1)
+
+
+def test_the_shipped_spaces_read() -> None:
+    from conftest import REPO
+
+    spaces = sorted((REPO / "recipes" / "spaces").glob("*.toml"))
+    assert spaces
+    for path in spaces:
+        space = read_space(path)
+        assert space.searched and space.config({}, "runs/check").model

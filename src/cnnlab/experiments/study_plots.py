@@ -64,11 +64,12 @@ def axis_position(space: Space, name: str, value: Any) -> float:
     return (value - low) / (high - low)
 
 
-def axis_labels(space: Space, name: str) -> tuple[str, str]:
+def axis_ticks(space: Space, name: str) -> list[tuple[str, float]]:
+    """``(label, height)`` on a field's axis: every choice, or the range's two ends."""
     spec = space.searched[name]
     if "choices" in spec:
-        return str(spec["choices"][0]), str(spec["choices"][-1])
-    return f"{spec['low']:g}", f"{spec['high']:g}"
+        return [(str(c), axis_position(space, name, c)) for c in spec["choices"]]
+    return [(f"{spec['low']:g}", 0.0), (f"{spec['high']:g}", 1.0)]
 
 
 def parallel_figure(rows: list[TrialRow], space: Space) -> Figure:
@@ -83,17 +84,20 @@ def parallel_figure(rows: list[TrialRow], space: Space) -> Figure:
     norm = colors.Normalize(min(values, default=0), max(values, default=1))
     for row in sorted(finished, key=lambda r: r.value):
         ys = [axis_position(space, n, row.params[n]) for n in names]
-        axes.plot(range(len(names)), ys, "o-", color=cm.viridis(norm(row.value)), alpha=0.8)
+        axes.plot(
+            range(len(names)), ys, "o-", markersize=4, color=cm.viridis(norm(row.value)), alpha=0.8
+        )
     for i, name in enumerate(names):
         axes.axvline(i, color="black", linewidth=1)
-        low, high = axis_labels(space, name)
-        label = {"ha": "center", "fontsize": "small", "bbox": {"color": "white", "pad": 1}}
-        axes.text(i, -0.04, low, va="top", **label)
-        axes.text(i, 1.04, high, va="bottom", **label)
+        for text, height in axis_ticks(space, name):
+            axes.text(
+                i + 0.02, height, text, ha="left", va="center", fontsize="small",
+                bbox={"color": "white", "alpha": 0.8, "pad": 1},
+            )  # fmt: skip
     axes.set_xticks(range(len(names)), [f"{n}\n(log)" if is_log(space, n) else n for n in names])
-    axes.set_ylim(-0.15, 1.15)
+    axes.set_ylim(-0.05, 1.05)
     axes.set_yticks([])
-    axes.set_xlim(-0.3, len(names) - 0.7)
+    axes.set_xlim(-0.3, len(names) - 0.5)
     axes.set_title(f"parallel coordinates of {len(finished)} finished trials")
     fig.colorbar(cm.ScalarMappable(norm=norm, cmap="viridis"), ax=axes, label="val accuracy")
     fig.tight_layout()
