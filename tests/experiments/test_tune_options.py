@@ -81,8 +81,11 @@ def test_resuming_with_another_space_is_refused(tmp_path: Path) -> None:
     (tmp_path / "study").mkdir()
     (tmp_path / "study" / "space.toml").write_text(FIXED + "[lr]\nlow = 1e-4\nhigh = 1e-3\n")
     space = write(tmp_path, "[lr]\nlow = 1e-3\nhigh = 1e-2\n")
-    with pytest.raises(ConfigError, match="was started with another space"):
+    with pytest.raises(ConfigError, match="was started with another space or --cv"):
         tune(space, 1, tmp_path / "study")
+    (tmp_path / "study" / "space.toml").write_text(read_space(space).text())
+    with pytest.raises(ConfigError, match="was started with another space or --cv"):
+        tune(space, 1, tmp_path / "study", cv=2)  # the same space, now with folds
     assert not (tmp_path / "study" / "study.db").exists()
 
 

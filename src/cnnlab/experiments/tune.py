@@ -151,7 +151,7 @@ def tune(
         with quiet_optuna():
             open_storage(url)  # a bad URL is refused before anything is written
     out.mkdir(parents=True, exist_ok=True)
-    keep_space(chosen, out)
+    keep_space(chosen, out, cv)
     search = Search(chosen, out, url, sampler, pruner, trials, workers, cv)
     with quiet_optuna():
         optuna.create_study(
@@ -190,14 +190,15 @@ def grid_size(space: Space) -> int:
     return size
 
 
-def keep_space(space: Space, out: Path) -> None:
-    """Write the space into the study folder; refuse to resume a study with another space."""
+def keep_space(space: Space, out: Path, cv: int) -> None:
+    """Write the space (and ``--cv``, as a comment) into the study folder; refuse to resume
+    a study with another space or another number of folds, whose values would not compare."""
     kept = out / "space.toml"
-    text = space.text()
+    text = space.text() + (f"# searched with --cv {cv}\n" if cv else "")
     if kept.exists() and kept.read_text(encoding="utf-8") != text:
         raise ConfigError(
-            f"{space.source}: the study in {out} was started with another space ({kept}); "
-            "give a new --out for a new space"
+            f"{space.source}: the study in {out} was started with another space or --cv "
+            f"({kept}); give a new --out for a new search"
         )
     atomic_write_text(kept, text)
 
