@@ -78,6 +78,15 @@ class FaultError(CnnlabError):
     exit_code = 1
 
 
+class RequestError(CnnlabError):
+    """A request to the web lab that cannot be served as sent. ``status`` is the HTTP
+    status of the answer: 400 malformed, 413 too large, 415 an unsupported type."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
 REASONS = {
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is used up",

@@ -14,7 +14,7 @@ SUBPACKAGES = [
     "cnnlab.errors", "cnnlab.atomic", "cnnlab.figure", "cnnlab.nn", "cnnlab.models",
     "cnnlab.data", "cnnlab.weights", "cnnlab.train", "cnnlab.inspect", "cnnlab.viz",
     "cnnlab.classic", "cnnlab.scratch", "cnnlab.explain", "cnnlab.predict", "cnnlab.export",
-    "cnnlab.localise", "cnnlab.experiments", "cnnlab.attack", "cnnlab.cli",
+    "cnnlab.localise", "cnnlab.experiments", "cnnlab.attack", "cnnlab.serve", "cnnlab.cli",
 ]  # fmt: skip
 
 

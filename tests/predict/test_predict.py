@@ -7,12 +7,10 @@ import re
 import struct
 import zlib
 
-import numpy as np
 import pytest
 from PIL import Image
 
 from cnnlab.predict import expand_images, predict_files, predict_split
-from cnnlab.predict.fitting import FitSpec, fit_file, fit_picture, should_invert
 from cnnlab.train import Run, evaluate_run
 from conftest import run_cli
 
@@ -51,42 +49,6 @@ def test_an_inverted_image_is_inverted_back_and_says_so(run, test_pngs, tmp_path
     assert auto.rows[0].top == auto.rows[1].top  # 255 - (255 - x) is x exactly
     kept = predict_files(run, [tmp_path / "dark-on-light.png"], invert="no")
     assert not kept.rows[0].inverted
-
-
-def test_pad_keeps_the_aspect_ratio_and_fills_with_the_border_colour():
-    wide = np.full((10, 40), 200, np.uint8)
-    wide[:, 10:30] = 50  # a dark block, half the width, on a light background
-    fitted = np.asarray(fit_picture(Image.fromarray(wide), (20, 20), "pad"))
-    assert fitted.shape == (20, 20)
-    assert (fitted[:7] == 200).all() and (fitted[13:] == 200).all()  # 5 rows of image, centred
-    assert (fitted[8:12, 6:14] == 50).all()
-    cropped = np.asarray(fit_picture(Image.fromarray(wide), (20, 20), "crop"))
-    assert (cropped == 50).all()  # the centre half, scaled by 2
-    stretched = np.asarray(fit_picture(Image.fromarray(wide), (20, 20), "stretch"))
-    assert (stretched[:, 7:13] == 50).all() and (stretched[:, 0] == 200).all()
-
-
-@pytest.mark.parametrize(
-    ("image_border", "training_border", "inverted"),
-    [(250.0, 0.0, True), (5.0, 0.0, False), (10.0, 240.0, True), (200.0, 240.0, False),
-     (250.0, 120.0, False), (250.0, None, False)],
-)  # fmt: skip
-def test_auto_inverts_only_against_a_plain_training_background(
-    image_border, training_border, inverted
-):
-    assert should_invert(image_border, training_border, "auto") is inverted
-    assert should_invert(image_border, training_border, "yes") is True
-    assert should_invert(image_border, training_border, "no") is False
-
-
-def test_an_image_at_the_unpadded_size_is_padded_as_training_padded(tmp_path):
-    digit = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
-    Image.fromarray(digit).save(tmp_path / "28.png")
-    spec = FitSpec("L", (28, 28), 2, "pad", "no", None)  # MNIST: 28x28, padded to 32x32
-    fitted = fit_file(tmp_path / "28.png", spec)
-    assert fitted.pixels.shape == (1, 32, 32)
-    assert (fitted.pixels[0, 2:30, 2:30] == digit).all()
-    assert fitted.pixels[0, :2].sum() == fitted.pixels[0, :, :2].sum() == 0
 
 
 def test_folders_globs_and_missing_names_expand_in_order(tmp_path):

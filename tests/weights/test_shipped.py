@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
 import pytest
 import torch
 
 from cnnlab.errors import CheckpointError
 from cnnlab.train import Run, TrainConfig, evaluate_run, fit
-from cnnlab.weights import shipped
+from cnnlab.weights import read_weights, shipped
 from conftest import REPO, SHARED_DATA, run_cli
 
 
@@ -65,6 +66,7 @@ def test_the_weights_command_lists_every_shipped_file():
     for entry in shipped.SHIPPED.values():
         assert f"cnnlab:{entry.name}" in result.stdout
         assert f"{100 * entry.accuracy:.2f}%" in result.stdout
+    assert "torchvision:NAME  ImageNet" in result.stdout and "resnet18, resnet34" in result.stdout
 
 
 @pytest.mark.slow
@@ -98,3 +100,19 @@ def test_load_shipped_gives_the_model_the_run_holds():
     model = shipped.load_shipped("lenet5-digits")
     x = torch.rand(3, 1, 32, 32)
     assert torch.equal(model(x), Run.open("cnnlab:lenet5-digits").model(x))
+
+
+@pytest.mark.parametrize("entry", list(shipped.SHIPPED.values()), ids=lambda e: e.name)
+def test_each_entry_s_recipe_and_command_made_its_file(entry):
+    """The configuration the file records is the recipe file's, with the --out the command
+    names (and no --data-dir: the command finds MNIST through CNNLAB_DATA)."""
+    recorded = read_weights(entry.path)[1]["recipe"]
+    recipe = tomllib.loads((REPO / entry.recipe).read_text())
+    assert {k: recorded[k] for k in recipe if k not in ("description", "out")} == {
+        k: v for k, v in recipe.items() if k not in ("description", "out")
+    }
+    assert recorded["data_dir"] is None and "--data-dir" not in entry.command
+    assert f"--config {entry.recipe} --out {recorded['out']} " in entry.command
+    target = f"src/cnnlab/weights/files/{entry.path.name}"
+    export = f" && cnnlab export {recorded['out']} --format safetensors --out {target}"
+    assert entry.command.endswith(export)

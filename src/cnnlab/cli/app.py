@@ -43,7 +43,8 @@ COMMANDS: dict[str, Command | Group] = {
     "weights": Command(
         "cnnlab.cli.weights",
         "List the shipped weights (use each as MODEL, or with --pretrained): model, data, "
-        "test accuracy, file size, sha256, and the command that trained them.",
+        "test accuracy, file size, sha256, and the commands that trained and exported them; "
+        "then the published ImageNet weights, downloaded on first use.",
     ),
     "compare": Command(
         "cnnlab.cli.compare",
@@ -62,6 +63,11 @@ COMMANDS: dict[str, Command | Group] = {
     "attack": Command(
         "cnnlab.cli.attack",
         "Robust accuracy per eps under FGSM or PGD, with sanity checks; JSON, curve, examples.",
+    ),
+    "serve": Command(
+        "cnnlab.cli.serve",
+        "Serve the web lab: draw or upload an image, see the top classes, every layer's "
+        "activations, a unit's arithmetic, attributions and attacks, in the browser.",
     ),
     "report": Command(
         "cnnlab.cli.report",

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from cnnlab.cli.app import app
 from cnnlab.cli.options import CHECKPOINT, RUN, SEED
+from cnnlab.cli.pictures import require_out
 from cnnlab.errors import ConfigError
 
 
@@ -48,6 +49,7 @@ def attack_command(
     ),
 ) -> None:
     """Robust accuracy per eps under FGSM or PGD, with sanity checks; JSON, curve, examples."""
+    require_out(run, out, "the folder for the JSON and PNGs")
     from cnnlab.attack.robustness import RobustnessSpec
     from cnnlab.attack.run_attack import attack_run
     from cnnlab.train.run import Run

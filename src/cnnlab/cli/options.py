@@ -6,7 +6,11 @@ from typing import Any
 
 import typer
 
-RUN = typer.Argument(..., help="Run folder written by `cnnlab train`.")
+RUN = typer.Argument(
+    ...,
+    help="Run folder written by `cnnlab train`, shipped weights (cnnlab:NAME), published "
+    "ImageNet weights (torchvision:NAME) or a weights file.",
+)
 CHECKPOINT = typer.Option("last", "--checkpoint", help="Which checkpoint: last or best.")
 SPLIT = typer.Option("test", "--split", help="Split whose images are used: train, val or test.")
 IMAGE = typer.Option(None, "--image", help="An image file (default: a test image, --index).")

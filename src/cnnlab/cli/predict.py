@@ -15,8 +15,9 @@ PROGRESS_FROM = 512  # images
 def predict_command(
     model: str = typer.Argument(
         ...,
-        help="Run folder, shipped weights (cnnlab:NAME, see `cnnlab weights`) or a "
-        ".safetensors file written by `cnnlab export --format safetensors`.",
+        help="Run folder, shipped weights (cnnlab:NAME, see `cnnlab weights`), published "
+        "ImageNet weights (torchvision:NAME, downloaded once) or a .safetensors file written "
+        "by `cnnlab export --format safetensors`.",
     ),
     images: list[str] = typer.Argument(
         None, help="Image files, folders (searched recursively) or globs."
@@ -25,9 +26,10 @@ def predict_command(
         None, help="Predict this split of the run's data instead (train, val, test)."
     ),
     fit: str = typer.Option(
-        "pad",
+        None,
         help="Size policy: pad (keep the aspect ratio, fill with the border colour), crop "
-        "(keep the aspect ratio, cut the centre) or stretch.",
+        "(keep the aspect ratio, cut the centre) or stretch. Default: pad; crop for "
+        "torchvision:NAME (the short side to 256, then the centre 224x224).",
     ),
     invert: str = typer.Option(
         "auto",

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from cnnlab.cli.options import CHECKPOINT, IMAGE, INDEX, RUN, SPLIT, TARGET, out
-from cnnlab.cli.pictures import save_and_report
+from cnnlab.cli.pictures import require_out, save_and_report
 from cnnlab.cli.viz import viz_app
 
 OUT = out("PNG", "RUN/plots/KIND-IMAGE.png")
@@ -29,6 +29,7 @@ def saliency_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """Gradient of the class score with respect to each pixel (Simonyan et al., 2014)."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.attribution_pictures import saliency_picture
 
@@ -49,6 +50,7 @@ def occlusion_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The class probability as a grey square slides over the image (Zeiler and Fergus)."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.attribution_pictures import occlusion_picture
 
@@ -73,6 +75,7 @@ def gradcam_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """Grad-CAM: a layer's maps weighted by their mean gradient (Selvaraju et al., 2017)."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.attribution_pictures import gradcam_picture
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from cnnlab.cli.options import CHECKPOINT, IMAGE, INDEX, RUN, SPLIT, out
-from cnnlab.cli.pictures import save_and_report
+from cnnlab.cli.pictures import require_out, save_and_report
 from cnnlab.cli.viz import viz_app
 
 
@@ -32,6 +32,7 @@ def classmap_command(
 
     The classifier's fully connected layers become convolutions (Sermanet et al., 2013).
     """
+    require_out(run, out)
     from cnnlab.localise.classmap_picture import classmap_picture
     from cnnlab.train.run import Run
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from cnnlab.cli.options import CHECKPOINT, IMAGE, INDEX, RUN, SPLIT, out
-from cnnlab.cli.pictures import save_and_report
+from cnnlab.cli.pictures import require_out, save_and_report
 from cnnlab.cli.viz import viz_app
 
 
@@ -23,6 +23,7 @@ def filters_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The filters of a convolution layer: colour images for RGB input, else per input channel."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.run_pictures import filters_picture
 
@@ -40,6 +41,7 @@ def activations_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The feature maps of one layer for one image."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.run_pictures import activations_picture
 
@@ -57,6 +59,7 @@ def top_patches_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The dataset patches, cropped to the receptive field, that excite one unit most."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.run_pictures import top_patches_picture
 
@@ -72,6 +75,7 @@ def mistakes_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The most confidently wrong images of a split, and its confusion matrix beside them."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.run_pictures import mistakes_picture
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from cnnlab.cli.options import CHECKPOINT, IMAGE, INDEX, RUN, SEED, SPLIT, out
-from cnnlab.cli.pictures import save_and_report
+from cnnlab.cli.pictures import require_out, save_and_report
 from cnnlab.cli.viz import viz_app
 
 
@@ -22,6 +22,7 @@ def class_model_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """An input that maximises a class score, with L2, jitter and blur regularisation."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.synthesis_pictures import class_model_picture
 
@@ -41,6 +42,7 @@ def max_response_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """The input that maximises ||h_{l,d}(x)||^2, by gradient ascent from U[0,1] noise."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.synthesis_pictures import max_response_picture
 
@@ -66,6 +68,7 @@ def deepdream_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """DeepDream: enhance a layer's activation on a photograph at several scales."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.synthesis_pictures import deepdream_picture
 
@@ -89,6 +92,7 @@ def adversarial_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """Fast gradient sign: a perturbation too small to see that changes the prediction."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.synthesis_pictures import adversarial_picture
 
@@ -107,6 +111,7 @@ def fooling_command(
     checkpoint: str = CHECKPOINT,
 ) -> None:
     """A noise image the network calls a chosen class with high confidence."""
+    require_out(run, out)
     from cnnlab.train.run import Run
     from cnnlab.viz.synthesis_pictures import fooling_picture
 

@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import torch
@@ -35,29 +36,60 @@ class BadImage:
         return f"{shown(self.path)}: {self.reason}"
 
 
+class ImageRefused(DataError):
+    """An image refused from its header; ``kind`` says why: "not an image", "too large"
+    (over the pixel cap) or "corrupt" (a header Pillow cannot parse)."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def open_checked(
+    source: Path | IO[bytes], max_pixels: int = MAX_PIXELS, formats: Sequence[str] = FORMATS
+) -> Image.Image:
+    """The image opened lazily (only its header read) once its header is checked: one of
+    ``formats``, at most ``max_pixels`` pixels. Raises :class:`ImageRefused`."""
+    try:
+        handle = Image.open(source, formats=formats)
+    except UnidentifiedImageError:
+        raise ImageRefused(
+            f"expected an image file, found {byte_count(source):,} bytes that are not "
+            f"{', '.join(formats)}",
+            "not an image",
+        ) from None
+    except Image.DecompressionBombError as exc:
+        raise ImageRefused(
+            f"expected an image of at most {max_pixels:,} pixels, found ({exc})", "too large"
+        ) from None
+    except Exception as exc:  # Pillow's format plugins raise many types on corrupt headers
+        raise ImageRefused(
+            f"expected a readable image, found an error ({exc!r:.200})", "corrupt"
+        ) from None
+    width, height = handle.size
+    if width * height > max_pixels:
+        handle.close()
+        raise ImageRefused(
+            f"expected an image of at most {max_pixels:,} pixels, found {width}x{height} "
+            f"= {width * height:,} (a decompression bomb?)",
+            "too large",
+        )
+    return handle
+
+
+def byte_count(source: Path | IO[bytes]) -> int:
+    if isinstance(source, Path):
+        return source.stat().st_size if source.exists() else 0
+    return source.seek(0, os.SEEK_END)
+
+
 def image_header(path: Path) -> tuple[tuple[int, int], str] | BadImage:
     """((height, width), mode) from the file's header, or why it is not a usable image."""
     try:
-        with Image.open(path, formats=FORMATS) as handle:
-            width, height = handle.size
-            mode = handle.mode
-    except UnidentifiedImageError:
-        size = path.stat().st_size if path.exists() else 0
-        return BadImage(
-            path,
-            f"expected an image file, found {size:,} bytes that are not {', '.join(FORMATS)}",
-        )
-    except Image.DecompressionBombError as exc:
-        return BadImage(path, f"expected an image of at most {MAX_PIXELS:,} pixels, found ({exc})")
-    except Exception as exc:  # Pillow's format plugins raise many types on corrupt headers
-        return BadImage(path, f"expected a readable image, found an error ({exc!r:.200})")
-    if width * height > MAX_PIXELS:
-        return BadImage(
-            path,
-            f"expected an image of at most {MAX_PIXELS:,} pixels, found {width}x{height} "
-            f"= {width * height:,} (a decompression bomb?)",
-        )
-    return (height, width), mode
+        with open_checked(path) as handle:
+            return (handle.height, handle.width), handle.mode
+    except ImageRefused as exc:
+        return BadImage(path, str(exc))
 
 
 def decode_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray | BadImage:

@@ -117,7 +117,7 @@ def classmap_picture(
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "", Path(source).stem) or "image"
     return ClassMapPicture(
         title=f"class-score map of {source}: {rows}x{columns} windows, stride {scores.stride}",
-        default_path=run.folder.plots / f"classmap-{stem}.png",
+        default_path=run.plot_path(f"classmap-{stem}.png"),
         notes=[
             f"{rows}x{columns} windows of {scores.window[0]}x{scores.window[1]}, "
             f"stride {scores.stride}"

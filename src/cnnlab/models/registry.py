@@ -88,6 +88,11 @@ def create(name: str, **kwargs: Any) -> nn.Module:
     >>> create("lenet5", num_classes=10)  # doctest: +SKIP
     """
     info = get_model_info(name)
+    if "weights" in kwargs:  # torchvision's habit; the registry sits below the weights layer
+        raise ModelError(
+            f"model {name!r}: create() builds fresh models; for learned weights use "
+            f"cnnlab.create_model({name!r}, weights={kwargs['weights']!r})"
+        )
     args = {**info.defaults, **kwargs}
     try:
         model = info.builder(**args)

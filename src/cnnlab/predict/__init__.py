@@ -5,7 +5,7 @@ to its image size by a stated policy (:data:`FIT_POLICIES`), inverted when their
 the opposite of the training images' border, then the run's own ``prepare``.
 """
 
-from cnnlab.predict.fitting import FIT_POLICIES, INVERT_MODES
+from cnnlab.data.fitting import FIT_POLICIES, INVERT_MODES
 from cnnlab.predict.predict import (
     Prediction,
     Predictions,

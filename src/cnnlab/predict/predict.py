@@ -10,11 +10,11 @@ import numpy as np
 import torch
 
 from cnnlab.data.augment import crop_pad
+from cnnlab.data.fitting import FIT_POLICIES, INVERT_MODES, FitSpec, fit_file
 from cnnlab.data.images import BadImage, default_workers
 from cnnlab.data.tta import TTA_MODES
 from cnnlab.data.tta import predict as tta_predict
 from cnnlab.errors import ConfigError, DataError
-from cnnlab.predict.fitting import FIT_POLICIES, INVERT_MODES, FitSpec, fit_file
 from cnnlab.predict.sources import expand_images
 from cnnlab.train.run import Run
 
@@ -122,7 +122,7 @@ def predict_files(
     run: Run,
     images: Sequence[str | Path],
     *,
-    fit: str = "pad",
+    fit: str | None = None,
     invert: str = "auto",
     top: int = 3,
     batch_size: int = BATCH_SIZE,
@@ -132,8 +132,11 @@ def predict_files(
     progress: Progress | None = None,
 ) -> Predictions:
     """The ``top`` classes of every image file that ``images`` names (files, folders,
-    globs). A file that cannot be used is a row with its ``error``; with ``on_bad_image``
-    ``fail`` it is a DataError instead, raised before anything is predicted."""
+    globs). ``fit``: one of FIT_POLICIES; by default the run's own (``crop`` for published
+    ImageNet weights, whose images are resized by their short side), else ``pad``. A file
+    that cannot be used is a row with its ``error``; with ``on_bad_image`` ``fail`` it is a
+    DataError instead, raised before anything is predicted."""
+    fit = fit or run.meta.get("fit", "pad")
     check_choice("--fit", fit, FIT_POLICIES)
     check_choice("--invert", invert, INVERT_MODES)
     check_choice("--on-bad-image", on_bad_image, ON_BAD_IMAGE)
@@ -143,11 +146,8 @@ def predict_files(
         raise DataError(f"{missing[0]}")
     if not paths and not missing:
         raise DataError("no images given: expected image files, folders or globs")
-    channels, height, width = run.image_shape
     border = run.training_border() if invert == "auto" else None
-    pad = run.config.pad
-    size = (height - 2 * pad, width - 2 * pad)
-    spec = FitSpec("L" if channels == 1 else "RGB", size, pad, fit, invert, border)
+    spec = FitSpec.for_images(run.image_shape, run.config.pad, fit, invert, border)
     rows: list[Prediction | None] = [None] * len(paths)
     done = 0
     for batch in fitted_batches(paths, spec, batch_size, workers):

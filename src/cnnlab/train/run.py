@@ -32,7 +32,10 @@ from cnnlab.fields import check_value
 from cnnlab.train.config import TrainConfig
 from cnnlab.train.run_folder import RunFolder
 from cnnlab.train.splits import folder_files, load_split, stream_loader
+from cnnlab.weights.imagenet import imagenet_metadata
 from cnnlab.weights.io import read_weights
+from cnnlab.weights.pretrained import read_state_dict
+from cnnlab.weights.published import is_published_name, published_path
 from cnnlab.weights.shipped import is_shipped_name, shipped_path
 
 BATCH_SIZE = 256
@@ -77,10 +80,13 @@ class Run:
     def open(cls, path: str | Path, which: str = "last", *, device: str | None = None) -> Run:
         """The run in ``path`` with the weights of checkpoint ``which`` (``last``, ``best``,
         ``init``, a ``ckpt-*`` folder or a ``.safetensors`` file of this run). ``path`` may
-        also be shipped weights (``cnnlab:lenet5-mnist``) or a weights file holding a run's
+        also be shipped weights (``cnnlab:lenet5-mnist``), published ImageNet weights
+        (``torchvision:resnet18``, downloaded once) or a weights file holding a run's
         metadata (``cnnlab export --format safetensors``)."""
         if is_shipped_name(path):
             return cls.open_weights_file(shipped_path(str(path)), device=device)
+        if is_published_name(path):
+            return cls.open_published(str(path), device=device)
         if Path(path).is_file():
             return cls.open_weights_file(Path(path), device=device)
         folder = RunFolder.open(path)
@@ -115,6 +121,30 @@ class Run:
         missing = sorted(set(RUN_METADATA) - meta.keys())
         if missing:
             raise RunError(f"{path}: {expected}, found metadata without {', '.join(missing)}")
+        return cls.from_metadata(path, tensors, meta, expected, device=device)
+
+    @classmethod
+    def open_published(cls, source: str, *, device: str | None = None) -> Run:
+        """Published ImageNet weights (``torchvision:NAME``) with their class names and
+        evaluation transform (resize 256, centre crop 224, ImageNet mean and std)."""
+        path = published_path(source)
+        meta = imagenet_metadata(source.split(":", 1)[1])
+        expected = f"expected the published {meta['model']} weights"
+        return cls.from_metadata(path, read_state_dict(path), meta, expected, device=device)
+
+    @classmethod
+    def from_metadata(
+        cls,
+        path: Path,
+        tensors: dict[str, torch.Tensor],
+        meta: dict[str, Any],
+        expected: str,
+        *,
+        device: str | None = None,
+    ) -> Run:
+        """A run from weights ``tensors`` read from ``path`` and their run ``meta`` (model,
+        classes, image shape, preprocessing, training configuration); ``expected`` says what
+        ``path`` should have been, for errors."""
         folder = RunFolder(path)
         try:
             config = TrainConfig.from_dict(meta["recipe"], source=str(path))
@@ -122,8 +152,10 @@ class Run:
         except (ConfigError, KeyError, TypeError) as exc:
             raise RunError(f"{path}: {expected}, found unusable metadata ({exc})") from None
         model = build_from_meta(folder, meta, config)
+        own = model.state_dict()  # files saved before batch norm counted its batches lack it
+        counts = {k: own[k] for k in own if k.endswith("num_batches_tracked") and k not in tensors}
         try:
-            model.load_state_dict(tensors, strict=True)
+            model.load_state_dict({**tensors, **counts}, strict=True)
         except RuntimeError as exc:
             raise RunError(
                 f"{path} does not fit model {meta['model']!r}: {str(exc).splitlines()[0]}"
@@ -148,6 +180,11 @@ class Run:
     @property
     def path(self) -> Path:
         return self.folder.path
+
+    def plot_path(self, name: str) -> Path | None:
+        """RUN/plots/NAME, where a picture of this run goes unless told otherwise; None for
+        weights opened from a file or by name, which have no folder of their own."""
+        return self.folder.plots / name if self.path.is_dir() else None
 
     @property
     def device(self) -> torch.device:
@@ -194,8 +231,9 @@ class Run:
         """The mean outermost ring of pixels of the training images (0..255): recorded in a
         weights file's metadata, else measured on up to ``sample`` training images; None
         when they are not at hand. Tells light-on-dark training images from dark-on-light."""
-        if isinstance(self.meta.get("border"), int | float):
-            return float(self.meta["border"])
+        if "border" in self.meta:  # None: images of no typical background (photos)
+            border = self.meta["border"]
+            return float(border) if isinstance(border, int | float) else None
         try:
             x = self.dataset("train").images[:sample].float()
         except (DataError, RunError):

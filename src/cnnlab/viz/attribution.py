@@ -49,6 +49,11 @@ def saliency(model: nn.Module, images: torch.Tensor, target: Target = None) -> t
     with frozen(model):
         x = images.detach().clone().requires_grad_(True)
         (grad,) = torch.autograd.grad(class_scores(model, x, target).sum(), x)
+    return saliency_map(grad)
+
+
+def saliency_map(grad: torch.Tensor) -> torch.Tensor:
+    """(N, H, W) saliency from d score / d images (N, C, H, W)."""
     return grad.abs().amax(dim=1)
 
 
@@ -70,9 +75,14 @@ def gradcam(
                 f"layer {name!r} outputs shape {tuple(maps.shape)}; Grad-CAM needs (N, C, H, W)"
             )
         (grads,) = torch.autograd.grad(scores.sum(), maps)
+    return gradcam_map(maps, grads, images.shape[-2:])
+
+
+def gradcam_map(maps: torch.Tensor, grads: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """(N, H, W) Grad-CAM at ``size`` from a layer's maps (N, C, h, w) and d score / d maps."""
     weights = grads.mean(dim=(2, 3), keepdim=True)  # (N, C, 1, 1)
     cam = F.relu((weights * maps.detach()).sum(dim=1, keepdim=True))  # (N, 1, h, w)
-    cam = F.interpolate(cam, size=images.shape[-2:], mode="bilinear", align_corners=False)
+    cam = F.interpolate(cam, size=tuple(size), mode="bilinear", align_corners=False)
     return cam.squeeze(1)
 
 

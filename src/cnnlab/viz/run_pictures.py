@@ -35,7 +35,7 @@ def evaluation_picture(run: Run, split: str = "test", tta: str = "none") -> Eval
     result = evaluate_run(run, split=split, tta=tta)
     return EvaluationPicture(
         title=f"confusion matrix of {split}",
-        default_path=run.folder.plots / f"{result.name}.png",
+        default_path=run.plot_path(f"{result.name}.png"),
         result=result,
     )
 
@@ -43,7 +43,7 @@ def evaluation_picture(run: Run, split: str = "test", tta: str = "none") -> Eval
 @dataclass(kw_only=True)
 class FiltersPicture(Picture):
     weights: torch.Tensor  # (out, in, kh, kw) of the layer
-    change: torch.Tensor  # (out,) how far each filter moved from its initial value
+    change: torch.Tensor | None  # (out,) how far each filter moved from its initial value
 
     def draw(self, path: Path) -> Path:
         return plot_filters(self.weights, self.title, path)
@@ -89,17 +89,21 @@ class MistakesPicture(Picture):
 
 
 def filters_picture(run: Run, layer: str | None = None) -> FiltersPicture:
-    """The filters of a convolution (default: the first), and how far each moved in training."""
+    """The filters of a convolution (default: the first), and how far each moved in training
+    (not for weights without a run folder: their initial values were not kept)."""
     name = layer or first_conv_name(run.model)
     weights = filter_weights(run.model, name)
-    change = filter_change(run, name)
-    note = (
-        f"filters moved {100 * change.mean():.1f}% from their initial values on average "
-        f"(least {100 * change.min():.1f}%)"
-    )
+    change = filter_change(run, name) if run.path.is_dir() else None
+    if change is None:
+        note = f"{run.path.name} keeps no initial weights: how far the filters moved is unknown"
+    else:
+        note = (
+            f"filters moved {100 * change.mean():.1f}% from their initial values on average "
+            f"(least {100 * change.min():.1f}%)"
+        )
     return FiltersPicture(
         title=f"{run.config.model} {name}: {tuple(weights.shape)}",
-        default_path=run.folder.plots / f"filters-{name}.png",
+        default_path=run.plot_path(f"filters-{name}.png"),
         notes=[note],
         weights=weights,
         change=change,
@@ -120,7 +124,7 @@ def activations_picture(
     maps = feature_maps(run, name, picked)
     return FeatureMapsPicture(
         title=f"{run.config.model} {name} on {picked.source}: {tuple(maps.shape)}",
-        default_path=run.folder.plots / f"activations-{name}.png",
+        default_path=run.plot_path(f"activations-{name}.png"),
         maps=maps,
         image=picked.pixels[0].float() / 255,
     )
@@ -134,7 +138,7 @@ def top_patches_picture(
     patches = top_patches(run, layer, unit, count, split)
     return TopPatchesPicture(
         title=f"{run.config.model} {layer} unit {unit}: top {len(patches.indices)} {split} patches",
-        default_path=run.folder.plots / f"top-patches-{layer}-{unit}.png",
+        default_path=run.plot_path(f"top-patches-{layer}-{unit}.png"),
         patches=patches,
     )
 
@@ -148,8 +152,7 @@ def mistakes_picture(run: Run, count: int = 16, split: str = "test") -> Mistakes
     title = f"{run.config.model}: {wrong} of {len(predictions.dataset)} {split} images wrong"
     return MistakesPicture(
         title=title,
-        default_path=run.folder.plots
-        / ("mistakes.png" if split == "test" else f"mistakes-{split}.png"),
+        default_path=run.plot_path("mistakes.png" if split == "test" else f"mistakes-{split}.png"),
         notes=[title],
         mistakes=mistakes,
         predictions=predictions,

@@ -37,10 +37,11 @@ class Subject:
             f"p {prob:.3f}) for {self.source}{truth}"
         )
 
-    def plot_path(self, kind: str) -> Path:
-        """RUN/plots/KIND-IMAGE.png, IMAGE the file's stem or the split and index."""
+    def plot_path(self, kind: str) -> Path | None:
+        """RUN/plots/KIND-IMAGE.png, IMAGE the file's stem or the split and index (None for
+        weights without a run folder)."""
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "", Path(self.source).stem) or "image"
-        return self.run.folder.plots / f"{kind}-{stem}.png"
+        return self.run.plot_path(f"{kind}-{stem}.png")
 
 
 def open_subject(

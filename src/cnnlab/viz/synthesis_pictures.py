@@ -48,7 +48,7 @@ def class_model_picture(run: Run, target: int, *, steps: int = 200, seed: int = 
         before, after = (class_scores(model, x, target).item() for x in (start, image))
     return RowPicture(
         title=f"class model of {classes[target]!r}: score {before:.2f} (noise) -> {after:.2f}",
-        default_path=run.folder.plots / f"class-model-{target}.png",
+        default_path=run.plot_path(f"class-model-{target}.png"),
         panels=[
             (start[0], f"noise: {prediction(model, start, classes)}"),
             (image[0], f"after {steps} steps: {prediction(model, image, classes)}"),
@@ -69,7 +69,7 @@ def max_response_picture(
     return RowPicture(
         title=f"maximum response of unit {unit} of layer {layer}: ||h||^2 {before:.3g} -> "
         f"{after:.3g}",
-        default_path=run.folder.plots / f"max-response-{layer}-{unit}.png",
+        default_path=run.plot_path(f"max-response-{layer}-{unit}.png"),
         panels=[
             (start[0], "x_0 ~ U[0,1]"),
             (rescaled(image[0]), f"x_{steps} (rescaled to 0..1)"),
@@ -100,7 +100,7 @@ def deepdream_picture(
         before, after = (layer_energy(model, name, x).item() for x in (image, dreamed))
     return RowPicture(
         title=f"DeepDream of layer {name}, {octaves} octaves: mean h^2 {before:.3g} -> {after:.3g}",
-        default_path=run.folder.plots / f"deepdream-{Path(photo).stem}-{name}.png",
+        default_path=run.plot_path(f"deepdream-{Path(photo).stem}-{name}.png"),
         notes=[f"DeepDream of layer {name}"],
         panels=[(image[0], photo), (dreamed[0], f"dreamed ({frames} frame(s))")],
     )
@@ -148,7 +148,7 @@ def fooling_picture(
         p = model(image).softmax(dim=1)[0, target].item()
     return RowPicture(
         title=f"fooling image for {classes[target]!r}: p {p:.3f} (asked for {confidence})",
-        default_path=run.folder.plots / f"fooling-{target}.png",
+        default_path=run.plot_path(f"fooling-{target}.png"),
         panels=[
             (start[0], f"noise: {prediction(model, start, classes)}"),
             (image[0], f"fooling: {prediction(model, image, classes)}"),

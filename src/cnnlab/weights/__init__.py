@@ -1,6 +1,7 @@
 """Weights: safetensors and state-dict I/O, shipped and published weights, starting a model from
 learned weights, freezing."""
 
+from cnnlab.weights.create import create_model, weights_names
 from cnnlab.weights.freeze import freeze, hold_statistics
 from cnnlab.weights.io import read_weights, save_weights, weight_tensors
 from cnnlab.weights.pretrained import TransferReport, load_pretrained, read_state_dict
@@ -9,6 +10,7 @@ from cnnlab.weights.shipped import SHIPPED, load_shipped
 __all__ = [
     "SHIPPED",
     "TransferReport",
+    "create_model",
     "freeze",
     "hold_statistics",
     "load_pretrained",
@@ -17,4 +19,5 @@ __all__ = [
     "read_weights",
     "save_weights",
     "weight_tensors",
+    "weights_names",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import os
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -58,7 +59,8 @@ def is_published_name(source: str | Path) -> bool:
 
 
 def default_cache() -> Path:
-    return Path.home() / ".cache" / "cnnlab" / "weights"
+    """``$XDG_CACHE_HOME/cnnlab/weights`` (``~/.cache`` when unset), beside the datasets."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cnnlab" / "weights"
 
 
 def hash_prefix(file_name: str) -> str:
@@ -70,12 +72,14 @@ def published_path(
     source: str,
     *,
     cache: str | Path | None = None,
-    base_url: str = BASE_URL,
+    base_url: str | None = None,
     table: dict[str, str] | None = None,
 ) -> Path:
-    """The cached file of ``torchvision:NAME``, downloaded from ``base_url`` if it is not
-    in ``cache`` yet (``table``: names to published file names, PUBLISHED by default)."""
+    """The cached file of ``torchvision:NAME``, downloaded from ``base_url`` (BASE_URL by
+    default) if it is not in ``cache`` yet (``table``: names to published file names,
+    PUBLISHED by default)."""
     table = PUBLISHED if table is None else table
+    base_url = BASE_URL if base_url is None else base_url
     name = source.removeprefix(PREFIX)
     if name not in table:
         raise UnknownNameError("published model", name, table)

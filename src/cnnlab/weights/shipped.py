@@ -9,7 +9,9 @@ full sha256 are checked at every load.
 
 A shipped file is made by ``cnnlab export RUN --format safetensors --out
 src/cnnlab/weights/files/NAME.safetensors`` from a run of the recipe; its row records the
-file's size and sha256 and the accuracy ``cnnlab eval`` measures on the file.
+commands (the file's metadata holds the configuration they produced: ``--out`` and no
+``--data-dir``, the data found through ``CNNLAB_DATA``), the file's size and sha256 and the
+accuracy ``cnnlab eval`` measures on the file.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class ShippedWeights:
     accuracy: float  # top-1 on the test split, as `cnnlab eval` measures it
     test_images: int
     recipe: str  # the recipe file in recipes/
-    command: str  # the exact command that trained it
+    command: str  # the exact commands that trained and exported it, from the repository root
     size: int  # bytes of the file
     sha256: str  # of the whole file
 
@@ -57,7 +59,10 @@ SHIPPED = {
             accuracy=0.9927,  # 0.73% test error
             test_images=10_000,
             recipe="recipes/lenet5-mnist.toml",
-            command="cnnlab train --config recipes/lenet5-mnist.toml --data-dir ../shared/datasets",
+            command="CNNLAB_DATA=../shared/datasets cnnlab train --config "
+            "recipes/lenet5-mnist.toml --out /tmp/ship/lenet5-mnist && cnnlab export "
+            "/tmp/ship/lenet5-mnist --format safetensors --out "
+            "src/cnnlab/weights/files/lenet5-mnist.safetensors",
             size=249_416,
             sha256="81e30798575a93ce0e8a18901d5c488540ab8062763a74b4130e0854edf8c6c0",
         ),
@@ -69,8 +74,10 @@ SHIPPED = {
             accuracy=0.994,  # 0.60% test error
             test_images=10_000,
             recipe="recipes/smallcnn-mnist-bn-quick.toml",
-            command="cnnlab train --config recipes/smallcnn-mnist-bn-quick.toml "
-            "--data-dir ../shared/datasets",
+            command="CNNLAB_DATA=../shared/datasets cnnlab train --config "
+            "recipes/smallcnn-mnist-bn-quick.toml --out /tmp/ship/smallcnn && cnnlab export "
+            "/tmp/ship/smallcnn --format safetensors --out "
+            "src/cnnlab/weights/files/smallcnn-mnist-bn.safetensors",
             size=568_960,
             sha256="db390269e8a9253b6c12c2a0a0a751a43ca812ff0947447571cb89f9f7a5d217",
         ),
@@ -82,7 +89,9 @@ SHIPPED = {
             accuracy=0.9722222222222222,  # 350 of 360
             test_images=360,
             recipe="recipes/lenet5-digits.toml",
-            command="cnnlab train --config recipes/lenet5-digits.toml",
+            command="cnnlab train --config recipes/lenet5-digits.toml --out "
+            "/tmp/ship/lenet5-digits && cnnlab export /tmp/ship/lenet5-digits --format "
+            "safetensors --out src/cnnlab/weights/files/lenet5-digits.safetensors",
             size=249_440,
             sha256="0f0df8f925d4e645db706c8dbde212674ec689f5ddc709cccb53c66fd1292d24",
         ),

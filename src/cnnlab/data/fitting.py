@@ -74,6 +74,20 @@ class FitSpec:
     invert: str  # one of INVERT_MODES
     training_border: float | None  # the training images' border mean, 0..255
 
+    @classmethod
+    def for_images(
+        cls,
+        image_shape: tuple[int, int, int],
+        pad: int,
+        policy: str = "pad",
+        invert: str = "auto",
+        training_border: float | None = None,
+    ) -> FitSpec:
+        """The spec for training images of ``image_shape`` (C, H, W), ``pad`` included."""
+        channels, height, width = image_shape
+        size = (height - 2 * pad, width - 2 * pad)
+        return cls("L" if channels == 1 else "RGB", size, pad, policy, invert, training_border)
+
 
 @dataclass(frozen=True)
 class FittedImage:
@@ -91,6 +105,12 @@ def fit_file(path: Path, spec: FitSpec) -> FittedImage | BadImage:
             picture = handle.convert(spec.mode)
     except Exception as exc:  # truncated or corrupt data; Pillow's plugins raise many types
         return BadImage(path, f"expected a complete image, found corrupt data ({exc!s:.200})")
+    return fit_image(picture, spec)
+
+
+def fit_image(picture: Image.Image, spec: FitSpec) -> FittedImage:
+    """A decoded image as a training image (see module doc)."""
+    picture = picture.convert(spec.mode)
     border = float(border_ring(np.asarray(picture)).mean())
     inverted = should_invert(border, spec.training_border, spec.invert)
     if inverted:
