@@ -78,4 +78,6 @@ def test_cli_refuses_unknown_sampler(tmp_path: Path) -> None:
     result = run_cli(
         "tune", "--space", str(space), "--sampler", "anneal", "--out", str(tmp_path / "s")
     )
-    assert result.returncode == 2 and "--sampler must be one of tpe, random" in result.stderr
+    assert (
+        result.returncode == 2 and "--sampler must be one of tpe, random, grid, gp" in result.stderr
+    )

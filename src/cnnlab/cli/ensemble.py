@@ -13,6 +13,12 @@ from cnnlab.cli.app import app
 def ensemble_command(
     runs: list[Path] = typer.Argument(..., help="Two or more run folders on one dataset."),
     data: str = typer.Option(None, "--data", help="The dataset every run must be trained on."),
+    tta: str = typer.Option(
+        "none",
+        "--tta",
+        help="Each member's test-time augmentation first: none, flip, 10crop or multiscale "
+        "(as cnnlab eval --tta).",
+    ),
 ) -> None:
     """Average the runs' softmax outputs on the test split; print each member's accuracy
     and the ensemble's."""
@@ -21,9 +27,10 @@ def ensemble_command(
 
     from cnnlab.experiments import ensemble
 
-    result = ensemble(list(runs), data)
+    result = ensemble(list(runs), data, tta=tta)
     table = Table("member", "test accuracy", title=f"{result.images} test images")
     for label, accuracy in zip(result.labels, result.member_accuracy, strict=True):
         table.add_row(label, f"{accuracy:.4f}")
-    table.add_row("ensemble (mean softmax)", f"{result.ensemble_accuracy:.4f}")
+    views = "" if result.tta == "none" else f", each over its {result.tta} views"
+    table.add_row(f"ensemble (mean softmax{views})", f"{result.ensemble_accuracy:.4f}")
     Console().print(table)

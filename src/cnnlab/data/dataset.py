@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from cnnlab.data.stratify import stratified_indices
+from cnnlab.data.stratify import stratified_folds, stratified_indices
 from cnnlab.errors import DataError
 
 
@@ -132,6 +132,19 @@ def stratified_split(dataset: Dataset, fraction: float, seed: int) -> tuple[Data
             f"{dataset.classes[smallest]!r}, has {int(counts[smallest])} image(s)): {exc}"
         ) from None
     return dataset.subset(keep), dataset.subset(held_out)
+
+
+def fold_split(dataset: Dataset, folds: int, fold: int, seed: int) -> tuple[Dataset, Dataset]:
+    """K-fold cross-validation: ``(the other folds, fold number fold)`` of ``folds``
+    stratified, seeded folds of ``dataset``."""
+    if not 0 <= fold < folds or folds < 2:
+        raise DataError(f"fold must be in [0, folds) with folds >= 2, found fold {fold} of {folds}")
+    try:
+        parts = stratified_folds(dataset.labels.numpy(), folds, seed)
+    except ValueError as exc:
+        raise DataError(f"dataset {dataset.name!r}: cannot make {folds} folds: {exc}") from None
+    rest = np.sort(np.concatenate([p for k, p in enumerate(parts) if k != fold]))
+    return dataset.subset(rest), dataset.subset(parts[fold])
 
 
 def per_class_subset(dataset: Dataset, k: int, seed: int) -> Dataset:

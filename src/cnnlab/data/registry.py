@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.data.catalogue import CATALOGUE
-from cnnlab.data.dataset import Dataset, per_class_subset, stratified_split
+from cnnlab.data.dataset import Dataset, fold_split, per_class_subset, stratified_split
 from cnnlab.data.folder import load_folder
 from cnnlab.errors import ConfigError, DataError, UnknownNameError
 from cnnlab.fields import Invalid
@@ -61,10 +61,14 @@ def load(
     on_bad_image: str = "fail",
     image_size: int | tuple[int, int] | None = None,
     max_side: int | None = None,
+    folds: int = 0,
+    fold: int = 0,
 ) -> Dataset:
     """Load one split (``train``, ``val`` or ``test``) of dataset ``name`` into memory.
 
     ``per_class``: keep that many images of each class in the training split (0: all).
+    ``folds``: k-fold cross-validation, fold ``fold`` of the official training split
+    validates and the rest trains, in place of the ``val_split`` hold-out (0: off).
     ``on_bad_image`` and ``image_size`` concern image folders: skip or fail on files
     that cannot be decoded; the (H, W) every image is resized to (default: the most
     common size, no side longer than ``max_side`` when given).
@@ -75,7 +79,7 @@ def load(
     if split == "test":
         return official["test"]
     few_shot = per_class if split == "train" else 0  # val stays whole
-    return _train_and_val(official.pop("train"), seed, val_split, few_shot)[split]
+    return _train_and_val(official.pop("train"), seed, val_split, few_shot, folds, fold)[split]
 
 
 def load_splits(
@@ -87,11 +91,13 @@ def load_splits(
     per_class: int = 0,
     on_bad_image: str = "fail",
     image_size: int | tuple[int, int] | None = None,
+    folds: int = 0,
+    fold: int = 0,
 ) -> dict[str, Dataset]:
     """All three splits, as :func:`load` gives them one by one, from one reading of the
     dataset's files."""
     official = _official(name, data_dir, seed, on_bad_image, image_size)
-    splits = _train_and_val(official.pop("train"), seed, val_split, per_class)
+    splits = _train_and_val(official.pop("train"), seed, val_split, per_class, folds, fold)
     return {**splits, "test": official["test"]}
 
 
@@ -119,8 +125,17 @@ def _official(
 
 
 def _train_and_val(
-    official_train: Dataset, seed: int, val_split: float, per_class: int
+    official_train: Dataset,
+    seed: int,
+    val_split: float,
+    per_class: int,
+    folds: int = 0,
+    fold: int = 0,
 ) -> dict[str, Dataset]:
-    """The validation split held out of the official training split, and what trains."""
-    train, val = stratified_split(official_train, val_split, seed)
+    """The validation split held out of the official training split (a fraction, or one of
+    ``folds`` folds), and what trains."""
+    if folds:
+        train, val = fold_split(official_train, folds, fold, seed)
+    else:
+        train, val = stratified_split(official_train, val_split, seed)
     return {"train": per_class_subset(train, per_class, seed) if per_class else train, "val": val}

@@ -59,3 +59,23 @@ def proportional_counts(counts: np.ndarray, draws: int, rng: np.random.RandomSta
         given[chosen] += 1
         missing -= len(chosen)
     return given.astype(int)
+
+
+def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
+    """Sorted indices of each of ``folds`` folds, every class dealt in turn over them after
+    a seeded shuffle (so each fold holds each class in proportion, as scikit-learn's
+    ``StratifiedKFold(shuffle=True)`` makes them). A ValueError says why it is impossible."""
+    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    if counts.min() < folds:
+        small = classes[counts < folds].tolist()
+        raise ValueError(f"classes with fewer than {folds} images cannot be in every fold: {small}")
+    members = np.split(np.argsort(inverse, kind="stable"), np.cumsum(counts)[:-1])
+    rng = np.random.RandomState(seed)
+    dealt: list[list[np.ndarray]] = [[] for _ in range(folds)]
+    start = 0  # the fold the next class starts dealing on, so fold sizes stay within one
+    for images, size in zip(members, counts, strict=True):
+        shuffled = images[rng.permutation(size)]
+        for k in range(folds):
+            dealt[(start + k) % folds].append(shuffled[k::folds])
+        start = (start + int(size)) % folds
+    return [np.sort(np.concatenate(parts)) for parts in dealt]

@@ -70,6 +70,13 @@ class TrainConfig:
         "fraction of the training split held out for validation (0: train on all of it)",
         FRACTION,
     )
+    folds: int = option(
+        0,
+        "k-fold cross-validation: fold `fold` of this many validates, in place of val_split "
+        "(0: off)",
+        Integer(0, 100),
+    )
+    fold: int = option(0, "the fold that validates when folds is set, 0..folds-1", Integer(0, 99))
     per_class: int = option(
         0,
         "few-shot: keep this many training images of each class (0: all)",
@@ -221,6 +228,11 @@ class TrainConfig:
             )
         if self.amp == "fp16" and not self.device.startswith("cuda"):
             raise ConfigError(f"amp 'fp16' needs a CUDA device, found {self.device!r}; use bf16")
+        if self.folds == 1 or self.fold >= max(self.folds, 1):
+            raise ConfigError(
+                f"folds must be 0 (off) or at least 2, and fold in 0..folds-1; found fold "
+                f"{self.fold} of folds {self.folds}"
+            )
         if self.schedule == "step" and not self.milestones:
             raise ConfigError("schedule 'step' needs milestones, e.g. --milestones 30,60")
         self._augmentation = parse_augment(self.augment)

@@ -40,6 +40,8 @@ def _load_options(config: TrainConfig) -> dict[str, Any]:
         "data_dir": config.data_dir,
         "seed": config.seed,
         "val_split": config.val_split,
+        "folds": config.folds,
+        "fold": config.fold,
         "per_class": config.per_class,
         "on_bad_image": config.on_bad_image,
         "image_size": config.image_size or None,
@@ -89,6 +91,11 @@ def resized(images: torch.Tensor, size: int, chunk: int = 4096) -> torch.Tensor:
 def folder_files(config: TrainConfig) -> StreamSplits:
     """The files of each split of a streamed image folder, split as :func:`load_split`
     splits the decoded folder."""
+    if config.folds:
+        raise ConfigError(
+            f"folds {config.folds}: k-fold cross-validation splits datasets held in memory, "
+            "found a streamed image folder; leave out --stream"
+        )
     return stream_splits(
         config.data.partition(":")[2] or config.data_dir or "",
         seed=config.seed,
