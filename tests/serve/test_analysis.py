@@ -98,10 +98,19 @@ def test_a_transparent_canvas_is_flattened_onto_white_and_said(lab):
     on_white[20:120, 60:80] = 0
     fitted = lab.fit(Image.fromarray(drawn, "RGBA"))
     assert torch.equal(fitted.pixels, lab.fit(Image.fromarray(on_white)).pixels)
-    assert fitted.notes[:2] == [
-        "transparent pixels flattened onto white",
-        "converted from colour to grey",
-    ]
+    assert fitted.notes[0] == "transparent pixels flattened onto white"
+    assert "converted from colour to grey" not in fitted.notes  # black on white is grey
+
+
+def test_an_opaque_canvas_and_grey_rgb_get_no_flattening_or_colour_note(lab):
+    drawn = np.zeros((140, 140, 4), np.uint8)
+    drawn[..., 3] = 255  # every pixel opaque, as a painted canvas's PNG
+    drawn[20:120, 60:80, :3] = 255
+    notes = lab.fit(Image.fromarray(drawn, "RGBA")).notes
+    assert not any("flattened" in note or "colour" in note for note in notes), notes
+    coloured = np.zeros((140, 140, 3), np.uint8)
+    coloured[20:120, 60:80] = (255, 40, 0)
+    assert "converted from colour to grey" in lab.fit(Image.fromarray(coloured)).notes
 
 
 def test_a_trained_run_shows_its_learning_curves(digits_run):

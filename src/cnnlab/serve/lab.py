@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
-from PIL import Image
+from PIL import Image, ImageChops
 from torch import nn
 
 from cnnlab.data.fitting import FitSpec, fit_image
@@ -96,11 +96,13 @@ class Lab:
         """``picture`` fitted to the training images as ``cnnlab predict`` fits a file."""
         notes = []
         if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+            rgba = picture.convert("RGBA")
             flat = Image.new("RGBA", picture.size, (255, 255, 255, 255))
-            picture = Image.alpha_composite(flat, picture.convert("RGBA"))
-            notes.append("transparent pixels flattened onto white")
+            picture = Image.alpha_composite(flat, rgba)
+            if rgba.getchannel("A").getextrema()[0] < 255:  # a canvas's PNG is RGBA but opaque
+                notes.append("transparent pixels flattened onto white")
         spec = self.fit_spec
-        colour = picture.mode not in ("L", "1", "I", "I;16", "F")
+        colour = has_colour(picture)
         if spec.mode == "L" and colour:
             notes.append("converted from colour to grey")
         elif spec.mode == "RGB" and not colour:
@@ -183,3 +185,12 @@ def recorded(modules: dict[str, nn.Module]) -> Iterator[dict[str, torch.Tensor]]
     finally:
         for handle in handles:
             handle.remove()
+
+
+def has_colour(picture: Image.Image) -> bool:
+    """Whether any pixel's red, green and blue differ: grey stored as RGB(A) is not colour."""
+    if picture.mode in ("L", "LA", "1", "I", "I;16", "F"):
+        return False
+    red, green, blue = picture.convert("RGB").split()
+    differences = (ImageChops.difference(red, green), ImageChops.difference(green, blue))
+    return any(band.getbbox() is not None for band in differences)
