@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli_here
+from conftest import run_cli, run_cli_here
 
 TRAIN = ["train", "lenet5", "--data", "digits", "--batch-size", "32", "--deterministic",
          "--no-tensorboard", "--keep-checkpoints", "1"]  # fmt: skip
@@ -61,12 +61,13 @@ def test_a_full_disk_stops_training_in_one_line_and_resume_after_freeing_space_i
     small_disk, tmp_path
 ):
     out = small_disk / "run"
-    failed = run_cli_here(*TRAIN, "--epochs", "2", "--out", str(out))
+    # real processes on the small disk: its files are closed when they exit, so it unmounts
+    failed = run_cli(*TRAIN, "--epochs", "2", "--out", str(out))
     one_error_line(failed, 1, "cannot write checkpoint", "the disk is full", "previous checkpoint")
     kept = sorted(p.name for p in (out / "checkpoints").iterdir() if p.name.startswith("ckpt-"))
     assert len(kept) == 1  # epoch 1's checkpoint survived
     subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
-    resumed = run_cli_here("train", "--resume", str(out))
+    resumed = run_cli("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
     whole = run_cli_here(*TRAIN, "--epochs", "2", "--out", str(tmp_path / "whole"))
     assert whole.returncode == 0, whole.stderr
