@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import io
 import os
 import subprocess
 import sys
+import warnings
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -39,6 +43,58 @@ def run_cli(
         cwd=cwd,
         env=cli_env(),
         timeout=timeout,
+    )
+
+
+def run_cli_here(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `cnnlab ARGS` through its real entry point (`cnnlab.cli.main`) in this process.
+
+    The same parsing, output, error lines and exit status as :func:`run_cli`, without the
+    seconds a fresh interpreter spends importing torch. An exception that `main` lets
+    through fails the test with its traceback, where a process would exit 1 with it.
+    Keep :func:`run_cli` for what only a process shows: imports, signals, the exit itself.
+    """
+    from cnnlab.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv, here, columns = sys.argv, Path.cwd(), os.environ.get("COLUMNS")
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    sys.argv = ["cnnlab", *args]
+    os.environ["COLUMNS"] = "200"
+    if cwd is not None:
+        os.chdir(cwd)
+    status: int = 0
+    try:
+        with redirect_stdout(out), redirect_stderr(err), warnings.catch_warnings():
+            shown_as_a_process_shows_them()
+            main()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            status = exc.code or 0
+        else:  # sys.exit("message"): printed on stderr, exit status 1
+            err.write(f"{exc.code}\n")
+            status = 1
+    finally:
+        sys.argv = argv
+        os.chdir(here)
+        if columns is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = columns
+        gc.unfreeze()  # main freezes the objects it found; later tests' garbage must go
+        torch.use_deterministic_algorithms(deterministic)
+    return subprocess.CompletedProcess(["cnnlab", *args], status, out.getvalue(), err.getvalue())
+
+
+def shown_as_a_process_shows_them() -> None:
+    """Python's default warning filters, each warning printed on (the current) stderr: a
+    warning a user would see makes the test see one line more, as in a fresh process."""
+    warnings.resetwarnings()  # no filter left: every other category shows once per place
+    for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+        warnings.simplefilter("ignore", category)
+    warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+    warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: (
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
     )
 
 

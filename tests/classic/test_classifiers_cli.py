@@ -6,12 +6,12 @@ import json
 
 from PIL import Image
 
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def test_knn_on_pixels_writes_the_cross_validation_plot_and_json(tmp_path):
     plot, result_file = tmp_path / "cv.png", tmp_path / "knn.json"
-    done = run_cli(
+    done = run_cli_here(
         "classic",
         "knn",
         "--grid",
@@ -38,7 +38,7 @@ def test_knn_on_pixels_writes_the_cross_validation_plot_and_json(tmp_path):
 
 
 def test_softmax_on_a_runs_features(digits_run, tmp_path):
-    done = run_cli(
+    done = run_cli_here(
         "classic",
         "softmax",
         "--features",
@@ -56,7 +56,7 @@ def test_softmax_on_a_runs_features(digits_run, tmp_path):
 
 
 def test_bad_input_exits_2_with_a_message():
-    unknown = run_cli("classic", "nearest")
+    unknown = run_cli_here("classic", "nearest")
     assert unknown.returncode == 2 and "unknown classic method 'nearest'" in unknown.stderr
-    pixels_layer = run_cli("classic", "knn", "--layer", "features.0")
+    pixels_layer = run_cli_here("classic", "knn", "--layer", "features.0")
     assert pixels_layer.returncode == 2 and "give the run as --features" in pixels_layer.stderr

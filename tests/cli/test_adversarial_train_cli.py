@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,9 @@ from conftest import run_cli
 def test_bad_adversarial_training_options_exit_2_in_one_line_and_make_no_run(
     tmp_path, option, message
 ):
-    result = run_cli("train", "lenet5", "--data", "digits", *option, "--out", str(tmp_path / "run"))
+    result = run_cli_here(
+        "train", "lenet5", "--data", "digits", *option, "--out", str(tmp_path / "run")
+    )
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli_here
 
 QUICK = ["attack", "cnnlab:lenet5-digits", "--n", "60", "--eps", "0.1,0.3", "--restarts", "1"]
 
 
 def test_attack_prints_the_table_and_checks_and_writes_the_json_and_pictures(tmp_path):
-    result = run_cli(*QUICK, "--steps", "10", "--step-size", "0", "--loss", "both",
+    result = run_cli_here(*QUICK, "--steps", "10", "--step-size", "0", "--loss", "both",
                      "--out", str(tmp_path))  # fmt: skip
     assert result.returncode == 0, result.stderr
     for check in ("eps 0 equals clean accuracy", "accuracy never rises with eps",
@@ -34,7 +34,7 @@ def test_attack_prints_the_table_and_checks_and_writes_the_json_and_pictures(tmp
 
 def test_a_pgd_too_weak_to_leave_a_small_ball_fails_the_pgd_against_fgsm_check(tmp_path):
     # 5 steps of 0.01 move a pixel at most 0.05: FGSM's single step of 0.3 goes further
-    result = run_cli(*QUICK, "--steps", "5", "--step-size", "0.01", "--out", str(tmp_path))
+    result = run_cli_here(*QUICK, "--steps", "5", "--step-size", "0.01", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "FAIL PGD at least as strong as FGSM: eps 0.1: PGD" in " ".join(result.stdout.split())
 
@@ -49,7 +49,7 @@ def test_a_pgd_too_weak_to_leave_a_small_ball_fails_the_pgd_against_fgsm_check(t
     ],
 )
 def test_a_bad_option_is_one_line_with_exit_2_and_writes_nothing(tmp_path, option, message):
-    result = run_cli(*QUICK, *option, "--out", str(tmp_path / "out"))
+    result = run_cli_here(*QUICK, *option, "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()

@@ -1,31 +1,31 @@
 import shutil
 from dataclasses import replace
 
-from conftest import run_cli
+from conftest import run_cli, run_cli_here
 
 
 def test_models_lists_lenet5_with_its_parameter_count():
-    result = run_cli("models")
+    result = run_cli_here("models")
     assert result.returncode == 0, result.stderr
     assert "lenet5" in result.stdout and "61,706" in result.stdout
 
 
 def test_unknown_model_exits_2_with_the_closest_names_and_no_traceback(tmp_path):
-    result = run_cli("train", "lenet", "--out", str(tmp_path / "r"))
+    result = run_cli_here("train", "lenet", "--out", str(tmp_path / "r"))
     assert result.returncode == 2
     assert "unknown model 'lenet'" in result.stderr and "lenet5" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_unknown_dataset_exits_2_with_the_closest_names(tmp_path):
-    result = run_cli("train", "lenet5", "--data", "digitz", "--out", str(tmp_path / "r"))
+    result = run_cli_here("train", "lenet5", "--data", "digitz", "--out", str(tmp_path / "r"))
     assert result.returncode == 2
     assert "unknown dataset 'digitz'" in result.stderr and "digits" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_eval_of_missing_run_names_the_path(tmp_path):
-    result = run_cli("eval", str(tmp_path / "missing-run"))
+    result = run_cli_here("eval", str(tmp_path / "missing-run"))
     assert result.returncode == 2
     assert str(tmp_path / "missing-run") in result.stderr
     assert "Traceback" not in result.stderr
@@ -35,12 +35,13 @@ def test_eval_of_run_with_unreadable_checkpoint_names_the_file(digits_run, tmp_p
     broken = tmp_path / "broken"
     shutil.copytree(digits_run, broken)
     (broken / "checkpoints" / "last.safetensors").write_bytes(b"not a safetensors file")
-    result = run_cli("eval", str(broken))
+    result = run_cli_here("eval", str(broken))
     assert result.returncode != 0
     assert "last.safetensors" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_train_then_eval_print_the_same_test_accuracy(tmp_path):
+    """Two real processes, as a user's shell runs them; the other tests run `main` here."""
     out = tmp_path / "run"
     trained = run_cli("train", "lenet5", "--epochs", "2", "--out", str(out))
     assert trained.returncode == 0, trained.stderr
@@ -52,19 +53,19 @@ def test_train_then_eval_print_the_same_test_accuracy(tmp_path):
 
 
 def test_resume_of_a_missing_run_names_the_path(tmp_path):
-    result = run_cli("train", "--resume", str(tmp_path / "gone"))
+    result = run_cli_here("train", "--resume", str(tmp_path / "gone"))
     assert result.returncode == 2
     assert f"run folder {tmp_path / 'gone'} does not exist" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_train_without_model_or_recipe_says_what_is_missing(tmp_path):
-    result = run_cli("train", "--out", str(tmp_path / "r"))
+    result = run_cli_here("train", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "no model given" in result.stderr
 
 
 def test_eval_of_the_best_checkpoint(digits_run):
-    result = run_cli("eval", str(digits_run), "--checkpoint", "best", "--split", "val")
+    result = run_cli_here("eval", str(digits_run), "--checkpoint", "best", "--split", "val")
     assert result.returncode == 0, result.stderr
     assert "val accuracy" in result.stdout
 

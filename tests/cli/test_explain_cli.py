@@ -7,30 +7,32 @@ import json
 import pytest
 
 from cnnlab.cli import command
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def test_explain_conv_prints_the_formula_with_the_numbers_and_760_parameters():
-    result = run_cli("explain", "conv", "--input", "32x32x3", "--filters", "10", "--size", "5",
+    result = run_cli_here("explain", "conv", "--input", "32x32x3", "--filters", "10", "--size", "5",
                      "--stride", "1", "--pad", "0")  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "(32 - 5 + 2*0)/1 + 1 = 28" in result.stdout and "= 760" in result.stdout
 
 
 def test_explain_toeplitz_json_gives_the_lectures_result():
-    result = run_cli("explain", "toeplitz", "--json")
+    result = run_cli_here("explain", "toeplitz", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["result"] == [[122, 148], [126, 134]]
 
 
 def test_explain_toeplitz_with_the_users_matrices():
-    result = run_cli("explain", "toeplitz", "--input", "1,2,3;4,5,6;7,8,9", "--kernel", "1,0;0,1")
+    result = run_cli_here(
+        "explain", "toeplitz", "--input", "1,2,3;4,5,6;7,8,9", "--kernel", "1,0;0,1"
+    )
     assert result.returncode == 0, result.stderr
     assert "x * u = [[6, 8], [12, 14]]" in result.stdout
 
 
 def test_explain_a_stride_that_does_not_fit_says_so():
-    result = run_cli("explain", "conv", "--input", "7x7x1", "--size", "3", "--stride", "3")
+    result = run_cli_here("explain", "conv", "--input", "7x7x1", "--size", "3", "--stride", "3")
     assert result.returncode == 0, result.stderr
     assert (
         "stride 3 does not fit" in result.stdout and "paddings that fit: 1, 4, 7" in result.stdout
@@ -38,7 +40,7 @@ def test_explain_a_stride_that_does_not_fit_says_so():
 
 
 def test_explain_bad_input_exits_2_in_one_line():
-    result = run_cli("explain", "fc-to-conv", "--input", "7x7")
+    result = run_cli_here("explain", "fc-to-conv", "--input", "7x7")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "--input must be HxWxC" in result.stderr
 

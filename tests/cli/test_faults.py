@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, run_cli_here
 
 TRAIN = ["train", "lenet5", "--data", "digits", "--batch-size", "32", "--deterministic",
          "--no-tensorboard", "--keep-checkpoints", "1"]  # fmt: skip
@@ -61,6 +61,7 @@ def test_a_full_disk_stops_training_in_one_line_and_resume_after_freeing_space_i
     small_disk, tmp_path
 ):
     out = small_disk / "run"
+    # real processes on the small disk: its files are closed when they exit, so it unmounts
     failed = run_cli(*TRAIN, "--epochs", "2", "--out", str(out))
     one_error_line(failed, 1, "cannot write checkpoint", "the disk is full", "previous checkpoint")
     kept = sorted(p.name for p in (out / "checkpoints").iterdir() if p.name.startswith("ckpt-"))
@@ -68,7 +69,7 @@ def test_a_full_disk_stops_training_in_one_line_and_resume_after_freeing_space_i
     subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
     resumed = run_cli("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
-    whole = run_cli(*TRAIN, "--epochs", "2", "--out", str(tmp_path / "whole"))
+    whole = run_cli_here(*TRAIN, "--epochs", "2", "--out", str(tmp_path / "whole"))
     assert whole.returncode == 0, whole.stderr
     weights = "checkpoints/last.safetensors"
     assert (out / weights).read_bytes() == (tmp_path / "whole" / weights).read_bytes()
@@ -79,7 +80,7 @@ def test_a_disk_too_small_for_anything_is_one_line(tmp_path):
     disk.mkdir()
     mount("-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk))
     try:
-        result = run_cli(*TRAIN, "--epochs", "1", "--out", str(disk / "run"))
+        result = run_cli_here(*TRAIN, "--epochs", "1", "--out", str(disk / "run"))
         one_error_line(result, 1, str(disk / "run"), "the disk is full")
     finally:
         subprocess.run(["umount", str(disk)], check=False)
@@ -87,22 +88,26 @@ def test_a_disk_too_small_for_anything_is_one_line(tmp_path):
 
 def test_read_only_folders_give_one_line_for_every_command(read_only, tmp_path):
     source, view = read_only
-    one_error_line(run_cli(*TRAIN, "--epochs", "1", "--out", str(view / "new")), 1, "read-only")
-    trained = run_cli(*TRAIN, "--epochs", "1", "--max-steps", "3", "--out", str(source / "run"))
+    one_error_line(
+        run_cli_here(*TRAIN, "--epochs", "1", "--out", str(view / "new")), 1, "read-only"
+    )
+    trained = run_cli_here(
+        *TRAIN, "--epochs", "1", "--max-steps", "3", "--out", str(source / "run")
+    )
     assert trained.returncode == 0, trained.stderr
     run = str(view / "run")
-    one_error_line(run_cli("train", "--resume", run, "--epochs", "2"), 1, "read-only")
-    one_error_line(run_cli("report", run), 1, "read-only")
-    one_error_line(run_cli("viz", "filters", run), 1, "read-only")
-    evaluated = run_cli("eval", run)  # the numbers are printed before the plot cannot be
+    one_error_line(run_cli_here("train", "--resume", run, "--epochs", "2"), 1, "read-only")
+    one_error_line(run_cli_here("report", run), 1, "read-only")
+    one_error_line(run_cli_here("viz", "filters", run), 1, "read-only")
+    evaluated = run_cli_here("eval", run)  # the numbers are printed before the plot cannot be
     assert "test accuracy" in evaluated.stdout
     one_error_line(evaluated, 1, "read-only")
     before = sorted(p.name for p in (source / "run").rglob("*"))
     page = tmp_path / "page.html"
-    assert run_cli("report", run, "--out", str(page)).returncode == 0 and page.is_file()
+    assert run_cli_here("report", run, "--out", str(page)).returncode == 0 and page.is_file()
     filters = tmp_path / "filters.png"
-    assert run_cli("viz", "filters", run, "--out", str(filters)).returncode == 0
+    assert run_cli_here("viz", "filters", run, "--out", str(filters)).returncode == 0
     confusion = tmp_path / "confusion.png"
-    assert run_cli("eval", run, "--tta", "flip", "--out", str(confusion)).returncode == 0
+    assert run_cli_here("eval", run, "--tta", "flip", "--out", str(confusion)).returncode == 0
     assert confusion.is_file()
     assert sorted(p.name for p in (source / "run").rglob("*")) == before

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli_here
 
 
 def one_line(result, status: int = 2) -> str:
@@ -40,19 +40,19 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_train_mistakes_are_one_line_and_write_nothing(case, tmp_path):
     args, words = CASES[case]
-    line = one_line(run_cli("train", *args, "--epochs", "1", "--out", str(tmp_path / "run")))
+    line = one_line(run_cli_here("train", *args, "--epochs", "1", "--out", str(tmp_path / "run")))
     assert words in line
     assert not (tmp_path / "run").exists()
 
 
 def test_doctor_on_a_missing_cuda_device_is_one_line():
-    line = one_line(run_cli("doctor", "lenet5", "--data", "digits", "--device", "cuda"))
+    line = one_line(run_cli_here("doctor", "lenet5", "--data", "digits", "--device", "cuda"))
     assert "no CUDA device" in line
 
 
 def test_the_imagenet_recipe_without_the_images_says_which_folder(tmp_path):
-    line = one_line(run_cli("train", "--config", str(REPO / "recipes" / "alexnet-imagenet.toml"),
-                            "--out", str(tmp_path / "run")), 2)  # fmt: skip
+    recipe = REPO / "recipes" / "alexnet-imagenet.toml"
+    line = one_line(run_cli_here("train", "--config", str(recipe), "--out", str(tmp_path / "run")))
     assert "imagenet" in line and "no such folder" in line
 
 
@@ -60,7 +60,7 @@ def test_out_over_another_tools_folder_is_refused_and_its_files_kept(tmp_path):
     theirs = tmp_path / "theirs"
     (theirs / "checkpoints").mkdir(parents=True)
     (theirs / "metrics.jsonl").write_text("their numbers\n")
-    line = one_line(run_cli("train", "lenet5", "--epochs", "1", "--out", str(theirs)))
+    line = one_line(run_cli_here("train", "lenet5", "--epochs", "1", "--out", str(theirs)))
     assert "holds other files and is not a cnnlab run folder" in line
     assert (theirs / "metrics.jsonl").read_text() == "their numbers\n"
     assert sorted(p.name for p in theirs.iterdir()) == ["checkpoints", "metrics.jsonl"]
@@ -74,7 +74,7 @@ def test_a_file_name_cannot_forge_an_error_line(tmp_path):
             pixels = np.full((8, 8), 40 * i, dtype=np.uint8)
             Image.fromarray(pixels).save(folder / name / f"{i}.png")
     (folder / "a" / "bad\nerror: injected.png").write_bytes(b"not an image")
-    line = one_line(run_cli("train", "lenet5", "--data", f"folder:{folder}", "--epochs", "1",
+    line = one_line(run_cli_here("train", "lenet5", "--data", f"folder:{folder}", "--epochs", "1",
                             "--out", str(tmp_path / "run")))  # fmt: skip
     assert "bad\\nerror: injected.png" in line
 
@@ -83,5 +83,5 @@ def test_a_missing_run_folder_is_one_line_for_each_reading_command(tmp_path):
     missing = str(tmp_path / "nope")
     for args in (["eval", missing], ["report", missing], ["viz", "filters", missing],
                  ["summary", missing], ["train", "--resume", missing]):  # fmt: skip
-        assert "does not exist" in one_line(run_cli(*args)), args
+        assert "does not exist" in one_line(run_cli_here(*args)), args
     assert not Path(missing).exists()

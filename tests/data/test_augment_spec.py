@@ -17,7 +17,7 @@ from cnnlab.data.dataset import Dataset
 from cnnlab.data.show import augmented_grid
 from cnnlab.errors import ConfigError
 from cnnlab.train import TrainConfig
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def test_the_documented_example_parses_into_its_operations():
@@ -122,7 +122,9 @@ def test_the_config_hands_out_the_parsed_spec_and_building_leaves_it_unfitted():
 
 
 def test_cli_train_refuses_a_bad_augment_spec_in_one_line(tmp_path):
-    result = run_cli("train", "lenet5", "--augment", "flip,rot:5", "--out", str(tmp_path / "r"))
+    result = run_cli_here(
+        "train", "lenet5", "--augment", "flip,rot:5", "--out", str(tmp_path / "r")
+    )
     assert result.returncode == 2
     assert "unknown operation 'rot' in 'rot:5'; valid operations" in result.stderr
     assert "Traceback" not in result.stderr
@@ -130,7 +132,7 @@ def test_cli_train_refuses_a_bad_augment_spec_in_one_line(tmp_path):
 
 def test_data_show_draws_originals_and_augmented_copies(tmp_path):
     out = tmp_path / "grid.png"
-    result = run_cli(
+    result = run_cli_here(
         "data", "show", "digits", "--augment", "flip,crop:4,cutout:8", "--out", str(out),
         "--count", "3", "--copies", "4",
     )  # fmt: skip
@@ -142,16 +144,16 @@ def test_data_show_draws_originals_and_augmented_copies(tmp_path):
 
 
 def test_data_show_reports_a_bad_spec_and_a_bad_count(tmp_path):
-    bad = run_cli(
+    bad = run_cli_here(
         "data", "show", "digits", "--augment", "elastic:q=1", "--out", str(tmp_path / "g.png")
     )
     assert bad.returncode == 2 and "bad parameter 'q=1' in 'elastic:q=1'" in bad.stderr
-    many = run_cli("data", "show", "digits", "--count", "0", "--out", str(tmp_path / "g.png"))
+    many = run_cli_here("data", "show", "digits", "--count", "0", "--out", str(tmp_path / "g.png"))
     assert many.returncode == 2 and "--count must be between 1 and 64, found 0" in many.stderr
 
 
 def test_data_show_writes_nothing_into_the_current_folder_unasked(tmp_path):
-    result = run_cli("data", "show", "digits", cwd=tmp_path)
+    result = run_cli_here("data", "show", "digits", cwd=tmp_path)
     assert result.returncode == 2 and "Missing option '--out'" in result.stderr
     assert list(tmp_path.iterdir()) == []
 

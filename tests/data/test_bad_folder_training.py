@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from fakes import png_bomb, png_bytes
 
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def make_folder(root, per_class: int = 100) -> list:
@@ -39,7 +39,7 @@ def train_args(root, out) -> list[str]:
 
 def test_training_on_a_folder_with_bad_files_stops_listing_every_one(tmp_path):
     bad = make_folder(tmp_path / "pics")
-    failed = run_cli(*train_args(tmp_path / "pics", tmp_path / "run"))
+    failed = run_cli_here(*train_args(tmp_path / "pics", tmp_path / "run"))
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert "found 4 of 400 image files that cannot be used" in failed.stderr
     assert all(str(path) in failed.stderr for path in bad)
@@ -50,7 +50,9 @@ def test_training_on_a_folder_with_bad_files_stops_listing_every_one(tmp_path):
 @pytest.mark.slow
 def test_one_percent_bad_files_train_to_the_end_with_skip(tmp_path):
     bad = make_folder(tmp_path / "pics")
-    result = run_cli(*train_args(tmp_path / "pics", tmp_path / "run"), "--on-bad-image", "skip")
+    result = run_cli_here(
+        *train_args(tmp_path / "pics", tmp_path / "run"), "--on-bad-image", "skip"
+    )
     assert result.returncode == 0, result.stderr
     assert "skipped 4 of 400 image files that cannot be used" in result.stderr
     assert all(str(path) in result.stderr for path in bad)

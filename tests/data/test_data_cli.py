@@ -8,12 +8,12 @@ from http_mirror import serve_files
 
 from cnnlab import data
 from cnnlab.data.download import md5_of
-from conftest import SHARED_DATA, run_cli
+from conftest import SHARED_DATA, run_cli_here
 
 
 def test_data_list_shows_every_dataset_and_what_is_here(tmp_path):
     fake_mnist(tmp_path / "mnist")
-    result = run_cli("data", "list", "--data-dir", str(tmp_path))
+    result = run_cli_here("data", "list", "--data-dir", str(tmp_path))
     assert result.returncode == 0, result.stderr
     rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}
     assert set(rows) == set(data.CATALOGUE)
@@ -27,7 +27,7 @@ def test_data_get_refuses_a_file_whose_checksum_differs(tmp_path):
     with serve_files() as server:
         for path in fake_mnist(tmp_path / "source").iterdir():
             server.files[path.name] = path.read_bytes()
-        result = run_cli(
+        result = run_cli_here(
             "data", "get", "mnist", "--data-dir", str(tmp_path / "cache"),
             "--mirror", server.mirror("missing"), "--mirror", server.mirror("good"),
         )  # fmt: skip
@@ -39,7 +39,7 @@ def test_data_get_refuses_a_file_whose_checksum_differs(tmp_path):
 
 
 def test_data_get_of_a_bundled_dataset():
-    result = run_cli("data", "get", "digits")
+    result = run_cli_here("data", "get", "digits")
     assert result.returncode == 0 and "nothing to download" in result.stdout
 
 

@@ -8,7 +8,7 @@ from PIL import Image
 from cnnlab import data
 from cnnlab.data.placed_mnist import place, tight_boxes
 from cnnlab.data.show import augmented_grid
-from conftest import SHARED_DATA, run_cli
+from conftest import SHARED_DATA, run_cli_here
 
 
 def strokes() -> np.ndarray:
@@ -76,12 +76,12 @@ def red_pixels(path) -> int:
 def test_data_show_draws_each_originals_box(tmp_path):
     out = tmp_path / "boxes.png"
     args = ["data", "show", "translated-mnist", "--count", "3", "--copies", "1"]
-    result = run_cli(*args, "--data-dir", str(SHARED_DATA), "--out", str(out))
+    result = run_cli_here(*args, "--data-dir", str(SHARED_DATA), "--out", str(out))
     assert result.returncode == 0, result.stderr
     grid = augmented_grid("translated-mnist", count=3, copies=1, data_dir=SHARED_DATA)
     train = data.load("translated-mnist", "train", data_dir=SHARED_DATA)
     assert torch.equal(grid.boxes, train.boxes[:3])
     assert red_pixels(out) > 0  # the boxes; the grey digits and black canvas have none
     plain = tmp_path / "plain.png"
-    run_cli("data", "show", "digits", "--count", "3", "--copies", "1", "--out", str(plain))
+    run_cli_here("data", "show", "digits", "--count", "3", "--copies", "1", "--out", str(plain))
     assert red_pixels(plain) == 0

@@ -6,7 +6,7 @@ from torch import nn
 
 from cnnlab.data.tta import predict, ten_crop, unseen_views, views
 from cnnlab.errors import ConfigError
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def numbered(height=6, width=7):
@@ -77,12 +77,12 @@ def test_tta_averages_the_softmax_of_the_views():
 
 @pytest.mark.slow  # the in-process tests above cover the views; this one runs the CLI twice
 def test_cli_eval_with_tta_prints_the_mode(digits_run):
-    plain = run_cli("eval", str(digits_run))
-    flipped = run_cli("eval", str(digits_run), "--tta", "10crop")
+    plain = run_cli_here("eval", str(digits_run))
+    flipped = run_cli_here("eval", str(digits_run), "--tta", "10crop")
     assert plain.returncode == 0 and flipped.returncode == 0, flipped.stderr
     assert "(test-time augmentation: 10crop)" in flipped.stdout
     assert "test accuracy" in flipped.stdout
-    bad = run_cli("eval", str(digits_run), "--tta", "mirror")
+    bad = run_cli_here("eval", str(digits_run), "--tta", "mirror")
     assert bad.returncode == 2
     assert "unknown test-time augmentation 'mirror': expected one of none, flip" in bad.stderr
 
@@ -126,12 +126,12 @@ def test_eval_with_tta_or_another_split_writes_its_own_plot_and_warns(digits_run
     the validation split touches the plain test plot."""
     plain = digits_run / "plots" / "confusion.png"
     before = plain.read_bytes()
-    flipped = run_cli("eval", str(digits_run), "--tta", "flip")
+    flipped = run_cli_here("eval", str(digits_run), "--tta", "flip")
     assert flipped.returncode == 0, flipped.stderr
     assert "warning: --tta flip averages flips of each image, but the run was trained with no " \
         "augmentation (no flips)" in flipped.stdout  # fmt: skip
     assert (digits_run / "plots" / "confusion-test-tta-flip.png").stat().st_size > 0
-    val = run_cli("eval", str(digits_run), "--split", "val", "--out", str(tmp_path / "v.png"))
+    val = run_cli_here("eval", str(digits_run), "--split", "val", "--out", str(tmp_path / "v.png"))
     assert val.returncode == 0, val.stderr
     assert "warning" not in val.stdout and (tmp_path / "v.png").stat().st_size > 0
     assert plain.read_bytes() == before

@@ -14,7 +14,7 @@ from cnnlab.errors import ConfigError
 from cnnlab.export import export_model, export_run
 from cnnlab.models.registry import list_models
 from cnnlab.train import Run, TrainConfig, fit
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_every_registered_model_exports_and_agrees(name, format, tmp_path):
 
 def test_the_command_prints_the_verification_and_writes_the_card(digits_run, tmp_path):
     out = tmp_path / "lenet5.onnx"
-    result = run_cli("export", str(digits_run), "--format", "onnx", "--out", str(out))
+    result = run_cli_here("export", str(digits_run), "--format", "onnx", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "verified on the test split (360 images)" in result.stdout
     assert "top-1 agreement 100.00%" in result.stdout
@@ -87,14 +87,14 @@ def test_the_command_prints_the_verification_and_writes_the_card(digits_run, tmp
     ],
 )
 def test_bad_options_are_one_line_and_write_nothing(digits_run, tmp_path, args, message):
-    result = run_cli("export", str(digits_run), "--out", str(tmp_path / "m"), *args)
+    result = run_cli_here("export", str(digits_run), "--out", str(tmp_path / "m"), *args)
     assert result.returncode == 2 and message in result.stderr
     assert result.stderr.count("\n") == 1 and list(tmp_path.iterdir()) == []
 
 
 def test_a_model_file_that_is_not_a_run_is_one_line(tmp_path):
     (tmp_path / "model.onnx").write_bytes(b"\x08\x07junk")
-    result = run_cli("export", str(tmp_path / "model.onnx"), "--out", str(tmp_path / "m.onnx"))
+    result = run_cli_here("export", str(tmp_path / "model.onnx"), "--out", str(tmp_path / "m.onnx"))
     assert result.returncode == 2 and "model.onnx" in result.stderr
     assert result.stderr.count("\n") == 1
 

@@ -13,7 +13,7 @@ from cnnlab.inspect.babysit import (
     lr_find_of,
 )
 from cnnlab.inspect.targets import parse_shape, receptive_fields, summarise
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def is_png(path):
@@ -75,8 +75,8 @@ def test_shapes_are_three_positive_integers():
 
 
 def test_init_table_writes_nothing_into_the_current_folder_unasked(tmp_path):
-    done = run_cli("inspect", "init-table", "--depth", "2", "--width", "20", "--examples", "50",
-                   cwd=tmp_path)  # fmt: skip
+    done = run_cli_here("inspect", "init-table", "--depth", "2", "--width", "20",
+                        "--examples", "50", cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "histograms: not written (--out names the PNG)" in done.stdout
     assert list(tmp_path.iterdir()) == []

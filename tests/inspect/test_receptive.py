@@ -10,7 +10,7 @@ from cnnlab.inspect import receptive_field
 from cnnlab.inspect.receptive import Axis, union
 from cnnlab.nn.locally_connected import LocallyConnected2d
 from cnnlab.nn.tf_padding import TFConv2d
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def square(row) -> tuple:
@@ -108,12 +108,12 @@ def test_wrong_input_shape_is_refused():
 
 
 def test_receptive_command_prints_field_jump_and_start():
-    result = run_cli("receptive", "vgg16")
+    result = run_cli_here("receptive", "vgg16")
     assert result.returncode == 0, result.stderr
     line = next(ln for ln in result.stdout.splitlines() if "MaxPool2d-31" in ln)
     assert [cell.strip() for cell in line.split("│")[4:7]] == ["212", "32", "16"]
 
 
 def test_receptive_command_unknown_name_exits_2():
-    result = run_cli("receptive", "vgg61")
+    result = run_cli_here("receptive", "vgg61")
     assert result.returncode == 2 and "vgg16" in result.stderr and "Traceback" not in result.stderr

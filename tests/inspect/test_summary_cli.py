@@ -11,7 +11,7 @@ import torch
 from cnnlab import models
 from cnnlab.inspect import summary
 from cnnlab.inspect.summary_render import render_csv, render_json, render_text
-from conftest import run_cli
+from conftest import run_cli_here
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -46,41 +46,41 @@ def test_csv_and_json_match_their_golden_files():
 
 
 def test_summary_command_prints_the_table():
-    result = run_cli("summary", "lenet5", "--input", "1x32x32")
+    result = run_cli_here("summary", "lenet5", "--input", "1x32x32")
     assert result.returncode == 0, result.stderr
     assert stripped(result.stdout) == golden("lenet5.txt")
 
 
 def test_summary_command_json_and_csv():
-    result = run_cli("summary", "vgg16", "--format", "json")
+    result = run_cli_here("summary", "vgg16", "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["total_params"] == 138_357_544 and report["total_macs"] == 15_470_264_320
     assert report["memory_mb"] == {
         "input": 0.57, "forward_backward": 218.78, "params": 527.79, "total": 747.15
     }  # fmt: skip
-    printed = run_cli("summary", "resnet18", "--format", "csv").stdout
+    printed = run_cli_here("summary", "resnet18", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(printed)))
     assert rows[0]["layer"] == "Conv2d-1" and rows[0]["output_shape"] == "1x64x112x112"
     assert sum(int(r["macs"]) for r in rows if r["depth"] == "1") == 1_814_073_344
 
 
 def test_summary_of_a_run_folder(digits_run):
-    result = run_cli("summary", str(digits_run), "--depth", "1")
+    result = run_cli_here("summary", str(digits_run), "--depth", "1")
     assert result.returncode == 0, result.stderr
     assert "(lenet5)" in result.stdout and "Total params: 61,706" in result.stdout
     assert "Conv2d-1" in result.stdout
 
 
 def test_unknown_model_gives_the_closest_names_and_exit_2():
-    result = run_cli("summary", "resnet51")
+    result = run_cli_here("summary", "resnet51")
     assert result.returncode == 2
     assert "unknown model 'resnet51'" in result.stderr and "resnet50" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_too_small_input_names_the_layer_and_exit_2():
-    result = run_cli("summary", "alexnet", "--input", "3x16x16")
+    result = run_cli_here("summary", "alexnet", "--input", "3x16x16")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     message = " ".join(result.stderr.split())
     assert "spatial size reaches zero in MaxPool2d 'features.5'" in message
@@ -96,18 +96,18 @@ def test_too_small_input_names_the_layer_and_exit_2():
     ],
 )  # fmt: skip
 def test_bad_options_say_what_was_given(args, expected):
-    result = run_cli("summary", "lenet5", *args)
+    result = run_cli_here("summary", "lenet5", *args)
     assert result.returncode == 2
     assert expected in " ".join(result.stderr.split())
 
 
 def test_missing_run_folder_is_named(tmp_path):
-    result = run_cli("summary", str(tmp_path / "no-run"))
+    result = run_cli_here("summary", str(tmp_path / "no-run"))
     assert result.returncode == 2 and f"{tmp_path / 'no-run'} does not exist" in result.stderr
 
 
 def test_models_command_shows_macs_at_the_default_input():
-    result = run_cli("models", "--family", "resnet")
+    result = run_cli_here("models", "--family", "resnet")
     assert result.returncode == 0, result.stderr
     assert "MACs" in result.stdout
     lines = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if "│" in line}

@@ -7,7 +7,7 @@ from cnnlab import models
 from cnnlab.errors import ModelError
 from cnnlab.nn.residual import ZeroPadShortcut
 from cnnlab.nn.stochastic_depth import StochasticDepth
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def count(model: torch.nn.Module) -> int:
@@ -116,7 +116,7 @@ def test_bad_options_say_what_was_given(kwargs, message):
 
 
 def test_cli_lists_each_resnet_beside_its_plain_twin():
-    result = run_cli("models", "--family", "resnet_cifar")
+    result = run_cli_here("models", "--family", "resnet_cifar")
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if "resnet_cifar" in line]
     names = [row.split("│")[1].strip() for row in rows]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def test_scratch_trains_and_prints_every_epoch():
-    done = run_cli("scratch", "--epochs", "4", "--hidden", "32")
+    done = run_cli_here("scratch", "--epochs", "4", "--hidden", "32")
     assert done.returncode == 0, done.stderr
     assert "Linear(weight(32, 1024), bias(32,))" in done.stdout
     accuracies = [float(a) for a in re.findall(r"val accuracy (\d\.\d+)", done.stdout)]
@@ -17,5 +17,5 @@ def test_scratch_trains_and_prints_every_epoch():
 
 
 def test_unknown_network_exits_2():
-    done = run_cli("scratch", "--net", "rnn")
+    done = run_cli_here("scratch", "--net", "rnn")
     assert done.returncode == 2 and "unknown scratch network 'rnn'" in done.stderr

@@ -13,7 +13,7 @@ from cnnlab.errors import ConfigError
 from cnnlab.fields import Check
 from cnnlab.scratch import fit, mlp
 from cnnlab.scratch.config import ScratchConfig
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 def test_every_option_declares_its_help_and_valid_values():
@@ -60,7 +60,7 @@ def test_fit_and_mlp_check_their_arguments_before_any_step():
     ],
 )
 def test_cli_refuses_bad_options_in_one_line(flag, value, words):
-    result = run_cli("scratch", flag, value)
+    result = run_cli_here("scratch", flag, value)
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0] == f"error: {words}"
@@ -68,6 +68,6 @@ def test_cli_refuses_bad_options_in_one_line(flag, value, words):
 
 
 def test_cli_help_shows_the_declared_ranges():
-    result = run_cli("scratch", "--help")
+    result = run_cli_here("scratch", "--help")
     assert result.returncode == 0, result.stderr
     assert "mlp: hidden units; an integer in [1, 65536]" in result.stdout

@@ -186,9 +186,9 @@ def test_the_optimizers_train_an_mlp_on_digits(digits, optimizer, lr):
 
 @pytest.mark.slow
 def test_scratch_lenet5_trains_with_adam_from_the_command_line():
-    from conftest import run_cli
+    from conftest import run_cli_here
 
-    done = run_cli("scratch", "--net", "lenet5", "--optimizer", "adam", "--lr", "1e-3",
+    done = run_cli_here("scratch", "--net", "lenet5", "--optimizer", "adam", "--lr", "1e-3",
                    "--epochs", "2")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "Conv2d(weight(120, 16, 5, 5), bias(120,))" in done.stdout

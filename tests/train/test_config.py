@@ -10,7 +10,7 @@ from cnnlab.errors import ConfigError
 from cnnlab.fields import Check
 from cnnlab.train import TrainConfig, load_recipe
 from cnnlab.train.config import field_help
-from conftest import REPO, cli_env, run_cli
+from conftest import REPO, cli_env, run_cli_here
 
 RECIPES = sorted((REPO / "recipes").glob("*.toml"))
 
@@ -83,7 +83,7 @@ def test_flags_override_the_recipe(tmp_path: Path):
         'model = "lenet5"\ndata = "digits"\nepochs = 5\nlr = 0.002\nbatch_size = 64\n'
         f'augment = "hflip"\nmilestones = [1]\nschedule = "step"\nout = "{out}"\n'
     )
-    result = run_cli("train", "--config", str(recipe), "--epochs", "1", "--milestones", "2,3")
+    result = run_cli_here("train", "--config", str(recipe), "--epochs", "1", "--milestones", "2,3")
     assert result.returncode == 0, result.stderr
     stored = json.loads((out / "config.json").read_text())
     assert (stored["epochs"], stored["lr"], stored["milestones"]) == (1, 0.002, [2, 3])
@@ -91,8 +91,8 @@ def test_flags_override_the_recipe(tmp_path: Path):
 
 
 def test_bad_flag_values_exit_2_with_a_message(tmp_path):
-    result = run_cli("train", "lenet5", "--optimizer", "adamax", "--out", str(tmp_path / "r"))
+    result = run_cli_here("train", "lenet5", "--optimizer", "adamax", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "unknown optimizer 'adamax'" in result.stderr
-    result = run_cli("train", "lenet5", "--milestones", "a,b", "--out", str(tmp_path / "r"))
+    result = run_cli_here("train", "lenet5", "--milestones", "a,b", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "--milestones expects comma-separated" in result.stderr
     assert "Traceback" not in result.stderr

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from cnnlab.errors import ConfigError
 from cnnlab.fields import Maybe, Real
 from cnnlab.train import TrainConfig
-from conftest import run_cli
+from conftest import run_cli_here
 
 NAN, INF = math.nan, math.inf
 
@@ -157,7 +157,9 @@ CLI_CASES = [
 
 @pytest.mark.parametrize(("flag", "value", "words"), CLI_CASES, ids=[c[0] for c in CLI_CASES])
 def test_cli_refuses_a_bad_flag_in_one_line_before_any_run_folder(tmp_path, flag, value, words):
-    result = run_cli("train", "lenet5", flag, value, "--out", str(tmp_path / "run"), cwd=tmp_path)
+    result = run_cli_here(
+        "train", "lenet5", flag, value, "--out", str(tmp_path / "run"), cwd=tmp_path
+    )
     assert result.returncode == 2, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr

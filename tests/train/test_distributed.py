@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import cli_env, run_cli
+from conftest import cli_env, run_cli_here
 
 ARGS = ["lenet5", "--data", "digits", "--epochs", "2", "--batch-size", "64", "--optimizer",
         "momentum", "--lr", "0.05", "--no-tensorboard"]  # fmt: skip
@@ -18,7 +18,7 @@ ARGS = ["lenet5", "--data", "digits", "--epochs", "2", "--batch-size", "64", "--
 
 @pytest.mark.slow
 def test_two_processes_match_one_process_with_the_same_global_batch(tmp_path):
-    single = run_cli("train", *ARGS, "--out", str(tmp_path / "one"))
+    single = run_cli_here("train", *ARGS, "--out", str(tmp_path / "one"))
     assert single.returncode == 0, single.stderr
     env = cli_env()
     ddp = subprocess.run(

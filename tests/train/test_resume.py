@@ -13,7 +13,7 @@ import pytest
 
 from cnnlab.train.checkpoint import checkpoint_folders
 from cnnlab.train.resume import load_newest
-from conftest import cli_env, run_cli
+from conftest import cli_env, run_cli_here
 
 ARGS = ["lenet5", "--data", "digits", "--batch-size", "32", "--deterministic", "--no-tensorboard"]
 
@@ -28,7 +28,7 @@ def reference(tmp_path_factory) -> dict[int, Path]:
     runs = {}
     for epochs in (2,):
         out = tmp_path_factory.mktemp("reference") / f"e{epochs}"
-        result = run_cli("train", *train_args(out, epochs, 0))
+        result = run_cli_here("train", *train_args(out, epochs, 0))
         assert result.returncode == 0, result.stderr
         runs[epochs] = out
     return runs
@@ -84,7 +84,7 @@ def test_sigkill_during_checkpointing_then_resume_gives_the_same_weights(tmp_pat
     out = tmp_path / "killed"
     assert kill_at_random(out, train_args(out, 2, 1), random.Random(), window=0.6)
     load_newest(out / "checkpoints")  # a verifying checkpoint is always there
-    resumed = run_cli("train", "--resume", str(out))
+    resumed = run_cli_here("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming" in resumed.stderr
     assert_same_as_reference(out, reference[2])
@@ -102,7 +102,7 @@ def test_repeated_sigkills_at_random_steps_never_lose_the_run(tmp_path, referenc
         load_newest(out / "checkpoints")
     if every:
         assert kills >= 1
-    resumed = run_cli("train", "--resume", str(out))
+    resumed = run_cli_here("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
     assert_same_as_reference(out, reference[2])
 
@@ -118,7 +118,7 @@ def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, reference):
     assert proc.returncode == 130, err
     assert "Interrupted at step" in err and f"cnnlab train --resume {out}" in err
     assert "Traceback" not in err
-    resumed = run_cli("train", "--resume", str(out))
+    resumed = run_cli_here("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
     assert_same_as_reference(out, reference[2])
 
@@ -126,12 +126,12 @@ def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, reference):
 def test_a_nan_loss_stops_the_run_names_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
     out = tmp_path / "exploded"
     # a sane first epoch, then resumed with the learning rate multiplied by 1e5
-    first = run_cli(
+    first = run_cli_here(
         "train", "lenet5", "--epochs", "1", "--optimizer", "sgd", "--lr", "0.05",
         "--no-tensorboard", "--out", str(out),
     )  # fmt: skip
     assert first.returncode == 0, first.stderr
-    result = run_cli("train", "--resume", str(out), "--epochs", "3", "--lr", "5000")
+    result = run_cli_here("train", "--resume", str(out), "--epochs", "3", "--lr", "5000")
     assert result.returncode == 1
     assert "the loss became nan at step" in result.stderr or "became inf" in result.stderr
     assert "(epoch 2) with learning rate 5000" in result.stderr

@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 from cnnlab.errors import DataError
 from cnnlab.train import TrainConfig, evaluate_run
 from cnnlab.train.trainer import Trainer
-from conftest import cli_env, run_cli
+from conftest import cli_env, run_cli_here
 
 
 def make_folder(root, per_class: int = 20):
@@ -41,13 +41,15 @@ def train_args(root, out, *extra: str) -> list[str]:
 def test_a_streamed_run_trains_and_evaluates_from_its_run_folder(tmp_path):
     root = make_folder(tmp_path / "pics")
     run = tmp_path / "run"
-    trained = run_cli(*train_args(root, run, "--stream", "--workers", "2", "--augment", "flip"))
+    trained = run_cli_here(
+        *train_args(root, run, "--stream", "--workers", "2", "--augment", "flip")
+    )
     assert trained.returncode == 0, trained.stderr
     accuracy = re.search(r"test accuracy (\d\.\d{4}) \(12 images\)", trained.stdout)
     assert accuracy, trained.stdout
     assert json.loads((run / "config.json").read_text())["stream"] is True
     assert len((run / "metrics.jsonl").read_text().splitlines()) >= 2
-    evaluated = run_cli("eval", str(run))
+    evaluated = run_cli_here("eval", str(run))
     assert evaluated.returncode == 0, evaluated.stderr
     assert f"test accuracy {accuracy[1]} (12 images)" in evaluated.stdout
     flipped = evaluate_run(run, tta="flip")
@@ -90,7 +92,7 @@ def test_skip_leaves_out_bad_files_while_streaming_and_names_them(tmp_path):
     config = TrainConfig(data=f"folder:{root}", stream=True, out=str(run))
     with pytest.raises(DataError, match=r"found 1 of 62 image files .*readme.png: expected"):
         Trainer(config)
-    trained = run_cli(
+    trained = run_cli_here(
         *train_args(root, run, "--stream", "--workers", "1", "--on-bad-image", "skip")
     )
     assert trained.returncode == 0, trained.stderr
@@ -103,7 +105,7 @@ def test_skip_leaves_out_bad_files_while_streaming_and_names_them(tmp_path):
 
 
 def test_stream_is_refused_for_a_dataset_held_in_memory(tmp_path):
-    result = run_cli("train", "lenet5", "--data", "digits", "--stream", "--out", str(tmp_path))
+    result = run_cli_here("train", "lenet5", "--data", "digits", "--stream", "--out", str(tmp_path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip() == (
         "error: stream applies to image folders (folder:PATH), found dataset 'digits', which "
@@ -116,7 +118,7 @@ def test_two_processes_streaming_match_one_process(tmp_path):
     """Every process decodes the same global batch and keeps its shard (distributed.py)."""
     root = make_folder(tmp_path / "pics")
     extra = ("--stream", "--workers", "0", "--optimizer", "momentum")
-    single = run_cli(*train_args(root, tmp_path / "one", *extra))
+    single = run_cli_here(*train_args(root, tmp_path / "one", *extra))
     assert single.returncode == 0, single.stderr
     env = cli_env()
     ddp = subprocess.run(

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 @pytest.mark.slow  # four commands, each a fresh process
@@ -26,7 +26,7 @@ def test_viz_commands_write_their_pngs_into_the_runs_plots_folder(digits_run):
         (["mistakes", "--count", "8"], "mistakes.png", "of 360 test images wrong"),
     ]
     for args, name, said in commands:
-        done = run_cli("viz", args[0], str(digits_run), *args[1:])
+        done = run_cli_here("viz", args[0], str(digits_run), *args[1:])
         assert done.returncode == 0, done.stderr
         assert str(plots / name) in done.stdout and said in done.stdout
         with Image.open(plots / name) as png:
@@ -37,8 +37,8 @@ def test_viz_commands_write_their_pngs_into_the_runs_plots_folder(digits_run):
 def test_an_image_file_and_an_explicit_output(digits_run, tmp_path):
     Image.new("L", (20, 20), 128).save(tmp_path / "grey.png")
     out = tmp_path / "maps.png"
-    done = run_cli("viz", "activations", str(digits_run), "--image", str(tmp_path / "grey.png"),
-                   "--out", str(out))  # fmt: skip
+    done = run_cli_here("viz", "activations", str(digits_run), "--image",
+                        str(tmp_path / "grey.png"), "--out", str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert out.is_file()
 
@@ -51,7 +51,7 @@ def test_unknown_layer_names_are_one_line_errors_with_exit_2(digits_run):
          "features.0, features.3, features.6."),
     ]  # fmt: skip
     for args, message in cases:
-        done = run_cli("viz", args[0], str(digits_run), *args[1:])
+        done = run_cli_here("viz", args[0], str(digits_run), *args[1:])
         assert done.returncode == 2, (args, done.stderr)
         assert done.stderr.startswith(message), done.stderr
         assert "features.0, features.1" in done.stderr or "features.0, features.3" in done.stderr

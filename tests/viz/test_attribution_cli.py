@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image
 
-from conftest import run_cli
+from conftest import run_cli_here
 
 COMMANDS = {
     "saliency": (["--index", "3"], "saliency-test3.png"),
@@ -22,7 +22,7 @@ COMMANDS = {
 @pytest.mark.parametrize("kind", COMMANDS)
 def test_each_command_writes_its_png_into_the_runs_plots(digits_run, kind):
     args, name = COMMANDS[kind]
-    result = run_cli("viz", kind, str(digits_run), *args)
+    result = run_cli_here("viz", kind, str(digits_run), *args)
     assert result.returncode == 0, result.stderr
     path = digits_run / "plots" / name
     assert f"wrote {path}" in result.stdout
@@ -34,7 +34,9 @@ def test_each_command_writes_its_png_into_the_runs_plots(digits_run, kind):
 
 def test_out_puts_the_png_where_asked(digits_run, tmp_path):
     out = tmp_path / "figures" / "fgsm.png"
-    result = run_cli("viz", "adversarial", str(digits_run), "--epsilon", "0.05", "--out", str(out))
+    result = run_cli_here(
+        "viz", "adversarial", str(digits_run), "--epsilon", "0.05", "--out", str(out)
+    )
     assert result.returncode == 0, result.stderr
     assert "epsilon 0.0500" in result.stdout and out.is_file()
 
@@ -52,7 +54,7 @@ def test_out_puts_the_png_where_asked(digits_run, tmp_path):
 )  # fmt: skip
 def test_bad_input_is_one_line_and_exit_2(digits_run, args, message):
     kind, *options = args
-    result = run_cli("viz", kind, str(digits_run), *options)
+    result = run_cli_here("viz", kind, str(digits_run), *options)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

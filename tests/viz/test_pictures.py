@@ -21,7 +21,7 @@ from cnnlab.viz.synthesis_pictures import (
     fooling_picture,
     max_response_picture,
 )
-from conftest import run_cli
+from conftest import run_cli_here
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_a_picture_with_no_default_place_asks_for_a_path():
 
 def test_the_notebook_and_the_command_write_the_same_png(run, digits_run, tmp_path):
     notebook = gradcam_picture(run, index=7).save(tmp_path / "notebook.png")
-    done = run_cli(
+    done = run_cli_here(
         "viz", "gradcam", str(digits_run), "--index", "7", "--out", str(tmp_path / "c.png")
     )
     assert done.returncode == 0, done.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import run_cli
+from conftest import run_cli_here
 
 CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(
@@ -77,7 +77,7 @@ def test_the_image_check_catches_broken_images(tmp_path):
 @pytest.fixture(scope="module")
 def report(digits_run, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
-    done = run_cli("report", str(digits_run), "--out", str(out))
+    done = run_cli_here("report", str(digits_run), "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert f"report: {out}" in done.stdout
     return out
@@ -138,6 +138,6 @@ def test_the_model_section_gives_lenet5_shapes_parameters_and_macs_as_the_lectur
 
 
 def test_report_of_a_folder_that_is_not_a_run_says_so(tmp_path):
-    done = run_cli("report", str(tmp_path))
+    done = run_cli_here("report", str(tmp_path))
     assert done.returncode == 2
     assert f"{tmp_path} is not a cnnlab run folder: expected config.json" in done.stderr
