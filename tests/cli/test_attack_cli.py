@@ -56,7 +56,7 @@ def test_a_bad_option_is_one_line_with_exit_2_and_writes_nothing(tmp_path, optio
 
 
 def test_attacking_shipped_weights_without_out_is_one_line_before_any_work(tmp_path):
-    result = run_cli("attack", "cnnlab:lenet5-digits", cwd=tmp_path)
+    result = run_cli_here("attack", "cnnlab:lenet5-digits", cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "--out: expected the folder for the JSON and PNGs for cnnlab:lenet5-digits" in (
         result.stderr
