@@ -4,6 +4,7 @@ what was written before is kept. Mounting needs root; elsewhere these tests are 
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,17 @@ def read_only(tmp_path) -> Iterator[tuple[Path, Path]]:
         subprocess.run(["umount", str(view)], check=False)
 
 
+def files_open_under(folder: Path) -> list[str]:
+    """The files this process holds open inside ``folder`` (Linux's /proc/self/fd)."""
+    links = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            links.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:  # the descriptor listdir itself used, closed since
+            continue
+    return [link for link in links if link.startswith(str(folder))]
+
+
 def one_error_line(result: subprocess.CompletedProcess, status: int, *words: str) -> str:
     assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr
@@ -61,9 +73,11 @@ def test_a_full_disk_stops_training_in_one_line_and_resume_after_freeing_space_i
     small_disk, tmp_path
 ):
     out = small_disk / "run"
-    # real processes on the small disk: its files are closed when they exit, so it unmounts
-    failed = run_cli(*TRAIN, "--epochs", "2", "--out", str(out))
+    # in this process, as a notebook or the web lab trains: the failed write must not leave
+    # its file open (a deleted file held open keeps the space and the disk mounted)
+    failed = run_cli_here(*TRAIN, "--epochs", "2", "--out", str(out))
     one_error_line(failed, 1, "cannot write checkpoint", "the disk is full", "previous checkpoint")
+    assert files_open_under(small_disk) == []
     kept = sorted(p.name for p in (out / "checkpoints").iterdir() if p.name.startswith("ckpt-"))
     assert len(kept) == 1  # epoch 1's checkpoint survived
     subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)

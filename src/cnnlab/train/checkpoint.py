@@ -94,7 +94,10 @@ def _write_folder(folder: Path, final: Path, tensors, meta, state) -> None:
     try:
         os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it private
         write_weights_file(tensors, tmp / WEIGHTS, meta)
-        torch.save(state, tmp / STATE)
+        # our own handle, closed however the write ends: torch's writer given a path keeps
+        # its file open in the traceback when the disk fills, until garbage collection
+        with open(tmp / STATE, "wb") as handle:
+            torch.save(state, handle)
         for name in (WEIGHTS, STATE):
             os.chmod(tmp / name, 0o666 & ~current_umask())
             _fsynced(tmp / name)
