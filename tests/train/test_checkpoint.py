@@ -57,9 +57,8 @@ def test_a_write_failing_midway_raises_at_once_and_keeps_the_previous_checkpoint
     before = checkpoint_folders(trained.run.checkpoints)
     last = (trained.run.checkpoints / "last.safetensors").read_bytes()
 
-    def disk_full(state, path):
-        with open(path, "wb") as handle:
-            handle.write(b"partial")
+    def disk_full(state, handle):
+        handle.write(b"partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(checkpoint.torch, "save", disk_full)
