@@ -26,19 +26,17 @@ import os
 import platform
 import statistics
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import numpy as np
 import torch
-import uvicorn
 from PIL import Image
 
 from cnnlab import Run, models
 from cnnlab.serve import create_app
-from cnnlab.serve.server import listening_socket
+from cnnlab.serve.server import serving_in_background
 from cnnlab.train import TrainConfig
 from cnnlab.weights.io import weight_tensors, write_weights_file
 
@@ -99,25 +97,17 @@ def photograph() -> bytes:
     return png((image * 255).astype(np.uint8))
 
 
-def serving(run: Run) -> tuple[uvicorn.Server, threading.Thread, int]:
-    sock = listening_socket("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(create_app(run), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, thread, sock.getsockname()[1]
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def measure(run: Run, image: bytes) -> dict:
-    server, thread, port = serving(run)
     latencies, cpu, size = [], [], 0
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+    with (
+        serving_in_background(create_app(run)) as address,
+        httpx.Client(base_url=address, timeout=120) as client,
+    ):
         files = {"image": ("image.png", image, "image/png")}
         for i in range(WARM_UP + REQUESTS):
             start, start_cpu = time.perf_counter(), time.process_time()
@@ -128,8 +118,6 @@ def measure(run: Run, image: bytes) -> dict:
             if i >= WARM_UP:
                 latencies.append(elapsed * 1000)
                 cpu.append(used * 1000)
-    server.should_exit = True
-    thread.join(10)
     channels, height, width = run.image_shape
     pixels = torch.randint(0, 256, (1, channels, height, width), dtype=torch.uint8)
     forwards = []

@@ -8,30 +8,17 @@ Starts the real app on a free loopback port and drives the system Chromium (/usr
 from __future__ import annotations
 
 import argparse
-import socket
-import threading
-import time
 from pathlib import Path
 
-import uvicorn
 from playwright.sync_api import sync_playwright
 
 from cnnlab import Run
 from cnnlab.serve import create_app
+from cnnlab.serve.server import serving_in_background
 
 THREE = [(95, 70), (150, 45), (195, 80), (175, 125), (130, 140), (185, 160), (195, 210),
          (145, 240), (90, 220)]  # fmt: skip
 SETTLED = "['ready', 'error'].includes(document.getElementById('status').dataset.state)"
-
-
-def serve(model: str) -> tuple[uvicorn.Server, str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(Run.open(model)), log_level="warning"))
-    threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def shoot(url: str, out: Path) -> None:
@@ -69,11 +56,8 @@ def main() -> None:
     parser.add_argument("model", nargs="?", default="cnnlab:lenet5-mnist")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("lab.png"))
     args = parser.parse_args()
-    server, url = serve(args.model)
-    try:
+    with serving_in_background(create_app(Run.open(args.model))) as url:
         shoot(url, args.out)
-    finally:
-        server.should_exit = True
     print(args.out)
 
 

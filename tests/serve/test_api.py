@@ -11,13 +11,12 @@ import httpx
 import numpy as np
 import pytest
 import torch
-import uvicorn
 from serve_pictures import data_url, decoded, stroke_png
 
 from cnnlab.inspect.receptive import receptive_field
 from cnnlab.predict import predict_files
 from cnnlab.serve import create_app
-from cnnlab.serve.server import listening_socket
+from cnnlab.serve.server import serving_in_background
 from cnnlab.train import Run
 
 MODEL = "cnnlab:lenet5-mnist"
@@ -36,19 +35,8 @@ def app(run):
 @pytest.fixture(scope="module")
 def client(app):
     """An httpx client of the lab served by uvicorn in a thread on 127.0.0.1."""
-    sock = listening_socket("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    port = sock.getsockname()[1]
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+    with serving_in_background(app) as address, httpx.Client(base_url=address, timeout=60) as http:
         yield http
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture(scope="module")

@@ -5,19 +5,15 @@ One server and one browser page for the module; each test starts from a cleared 
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
-import uvicorn
 
 from cnnlab import Run
 from cnnlab.serve import create_app
+from cnnlab.serve.server import serving_in_background
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,29 +25,9 @@ pytestmark = pytest.mark.skipif(
 SETTLED = "['ready', 'error'].includes(document.getElementById('status').dataset.state)"
 
 
-@contextmanager
-def serving(run: Run):
-    """The lab of ``run`` under uvicorn on a free loopback port; yields its address."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    served = uvicorn.Server(uvicorn.Config(create_app(run), log_level="warning"))
-    thread = threading.Thread(target=served.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not served.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        served.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
-
-
 @pytest.fixture(scope="module")
 def server():
-    with serving(Run.open("cnnlab:lenet5-mnist")) as address:
+    with serving_in_background(create_app(Run.open("cnnlab:lenet5-mnist"))) as address:
         yield address
 
 
@@ -266,7 +242,7 @@ def test_learning_curves_are_drawn_for_a_run_and_absent_for_shipped_weights(
     page, browser, digits_run
 ):
     assert page.locator("#curves").is_hidden()  # shipped weights have no curves
-    with serving(Run.open(digits_run)) as address:
+    with serving_in_background(create_app(Run.open(digits_run))) as address:
         curves = httpx.get(f"{address}/api/model").json()["curves"]
         lab = open_lab(browser, address)
         try:

@@ -10,7 +10,11 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from cnnlab.errors import ConfigError, FaultError
 from cnnlab.train.run import Run
@@ -105,3 +109,30 @@ def serve(
     for line in startup_lines(host, sock.getsockname()[1], source_name(run)):
         announce(line)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextmanager
+def serving_in_background(
+    app: Any, *, host: str = "127.0.0.1", timeout: float = 60
+) -> Iterator[str]:
+    """``app`` under uvicorn on a thread of this process, on a free port of ``host``; yields
+    its address and stops it on leaving. For notebooks, tests, benchmarks and screenshots:
+    the same socket as ``cnnlab serve`` (so the same latency), while the caller goes on."""
+    import uvicorn
+
+    sock = listening_socket(host, 0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    address = url(host, sock.getsockname()[1]).rstrip("/")  # callers add "/api/..."
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise FaultError(f"the lab did not start at {address} within {timeout:g} s")
+            time.sleep(0.05)
+        yield address
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
