@@ -49,3 +49,10 @@ def sha256(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def user_cache(*parts: str) -> Path:
+    """``$XDG_CACHE_HOME/cnnlab/PARTS`` (``~/.cache`` when the variable is unset): where
+    downloaded datasets, generated datasets and published weights are kept."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root, "cnnlab", *parts)

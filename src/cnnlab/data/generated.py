@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ import torch
 from cnnlab.atomic import atomic_write
 from cnnlab.data.dataset import Dataset
 from cnnlab.errors import DataError, FaultError
-from cnnlab.files import sha256
+from cnnlab.files import sha256, user_cache
 
 SPLITS = ("train", "test")
 FIELDS = ("images", "labels", "boxes", "sequences", "digit_boxes")  # Dataset's tensors
@@ -33,8 +32,7 @@ FIELDS = ("images", "labels", "boxes", "sequences", "digit_boxes")  # Dataset's 
 
 def cache_dir() -> Path:
     """``$XDG_CACHE_HOME/cnnlab/generated`` (``~/.cache`` when the variable is unset)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "cnnlab" / "generated"
+    return user_cache("generated")
 
 
 def cache_key(name: str, seed: int, version: int, sources: Sequence[Path]) -> dict:

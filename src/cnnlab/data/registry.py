@@ -19,6 +19,7 @@ from cnnlab.data.dataset import Dataset, fold_split, per_class_subset, stratifie
 from cnnlab.data.folder import load_folder
 from cnnlab.errors import ConfigError, DataError, UnknownNameError
 from cnnlab.fields import Invalid
+from cnnlab.files import user_cache
 
 SPLITS = ("train", "val", "test")
 FOLDER = "folder"  # "folder:PATH", or "folder" with data_dir=PATH
@@ -46,8 +47,7 @@ def default_data_dir() -> Path:
     """``CNNLAB_DATA`` if set, else the user's cache folder."""
     if env := os.environ.get("CNNLAB_DATA"):
         return Path(env)
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "cnnlab"
+    return user_cache()
 
 
 def load(

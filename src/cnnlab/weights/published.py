@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from cnnlab.atomic import atomic_write
 from cnnlab.errors import DataError, UnknownNameError
-from cnnlab.files import sha256
+from cnnlab.files import sha256, user_cache
 
 PREFIX = "torchvision:"
 BASE_URL = "https://download.pytorch.org/models/"
@@ -60,7 +59,7 @@ def is_published_name(source: str | Path) -> bool:
 
 def default_cache() -> Path:
     """``$XDG_CACHE_HOME/cnnlab/weights`` (``~/.cache`` when unset), beside the datasets."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cnnlab" / "weights"
+    return user_cache("weights")
 
 
 def hash_prefix(file_name: str) -> str:
