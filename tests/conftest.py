@@ -107,3 +107,25 @@ def digits_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     fit(config, callbacks=[SavePlots()])
     return out
+
+
+@pytest.fixture(scope="session")
+def task_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A box run (cluttered-mnist) and a multi-digit run (multi-mnist), one epoch each on a
+    small copy of the MNIST files."""
+    from data.fakes import fake_mnist
+
+    root = tmp_path_factory.mktemp("tasks")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
+        fake_mnist(root / "data" / "mnist", count=20)
+        runs = {}
+        for data in ("cluttered-mnist", "multi-mnist"):
+            config = TrainConfig(
+                model="smallcnn_bn", data=data, data_dir=str(root / "data"), image_size=28,
+                val_split=0.5, epochs=1, batch_size=20, tensorboard=False,
+                out=str(root / data),
+            )  # fmt: skip
+            fit(config)
+            runs[data] = root / data
+    return runs

@@ -9,30 +9,8 @@ from PIL import Image
 from cnnlab.errors import ConfigError, RunError
 from cnnlab.localise.box_picture import box_grid
 from cnnlab.predict import predict_split, render
-from cnnlab.train import TrainConfig, fit
 from cnnlab.train.run import Run
 from conftest import run_cli
-from data.fakes import fake_mnist
-
-
-@pytest.fixture(scope="module")
-def task_runs(tmp_path_factory):
-    """A box run (cluttered-mnist) and a multi-digit run (multi-mnist), one epoch each on a
-    small copy of the MNIST files."""
-    root = tmp_path_factory.mktemp("tasks")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(root / "cache"))
-        fake_mnist(root / "data" / "mnist", count=20)
-        runs = {}
-        for data in ("cluttered-mnist", "multi-mnist"):
-            config = TrainConfig(
-                model="smallcnn_bn", data=data, data_dir=str(root / "data"), image_size=28,
-                val_split=0.5, epochs=1, batch_size=20, tensorboard=False,
-                out=str(root / data),
-            )  # fmt: skip
-            fit(config)
-            runs[data] = root / data
-        yield runs
 
 
 def pixels_of(path, test) -> int:

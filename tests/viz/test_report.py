@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from cnnlab.train.evaluate import evaluate_run
 from conftest import run_cli_here
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -141,3 +142,29 @@ def test_report_of_a_folder_that_is_not_a_run_says_so(tmp_path):
     done = run_cli_here("report", str(tmp_path))
     assert done.returncode == 2
     assert f"{tmp_path} is not a cnnlab run folder: expected config.json" in done.stderr
+
+
+def test_the_report_of_a_multidigit_run_shows_its_digits_and_misread_sequences(task_runs, tmp_path):
+    out = tmp_path / "multi.html"
+    result = run_cli_here("report", str(task_runs["multi-mnist"]), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "Misread sequences" in page and "Digits read at their positions" in page
+    accuracy = f"{100 * evaluate_run(task_runs['multi-mnist']).accuracy:.2f}%"
+    assert (
+        f"<td>test sequence accuracy (the length and every digit right)</td><td>{accuracy}" in page
+    )
+    assert "test digit accuracy" in page and "top-5" not in page
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
+    assert len(images) == 4  # curves, digit confusion, filters, misread sequences
+    for data in images:
+        Image.open(io.BytesIO(base64.b64decode(data))).verify()
+
+
+def test_the_report_of_a_box_run_gives_its_iou(task_runs, tmp_path):
+    out = tmp_path / "boxes.html"
+    result = run_cli_here("report", str(task_runs["cluttered-mnist"]), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "test mean IoU" in page and "test boxes with IoU &gt;= 0.5" in page
+    assert "Most confident mistakes" in page

@@ -10,8 +10,10 @@ from pathlib import Path
 import torch
 
 from cnnlab.data import Dataset
+from cnnlab.data.show import row_labels
 from cnnlab.errors import DataError
 from cnnlab.figure import save_figure, subplots
+from cnnlab.train.readings import read_images
 from cnnlab.train.run import Run
 
 
@@ -80,27 +82,83 @@ def most_confident_mistakes(predictions: Predictions, count: int = 16) -> Mistak
 
 def plot_mistakes(mistakes: Mistakes, title: str, path: str | Path) -> Path:
     """Each wrong image titled "true -> predicted (confidence)"."""
-    count = len(mistakes.indices)
-    columns = max(1, min(count, 8))
+    captions = [
+        f"#{int(index)}\n{mistakes.classes[int(true)]} -> {mistakes.classes[int(guess)]} "
+        f"({float(confidence):.2f})"
+        for index, true, guess, confidence in zip(
+            mistakes.indices,
+            mistakes.labels,
+            mistakes.predicted,
+            mistakes.confidence,
+            strict=True,
+        )
+    ]
+    return plot_captioned(mistakes.images, captions, title, path)
+
+
+@dataclass
+class Misread:
+    """A multi-digit reader's wrong readings: the images whose sequence it got wrong."""
+
+    images: torch.Tensor  # uint8 (n, C, H, W), in split order
+    indices: torch.Tensor  # (n,) positions in the split
+    truth: list[str]  # the true digits, "4071"
+    read: list[str]  # what the network read ("" for no digits)
+    wrong: int  # misread images in the whole split
+    count: int  # images in the split
+
+
+def misread_sequences(run: Run, split: str = "test", count: int = 16) -> Misread:
+    """The first ``count`` images of ``split`` whose digit sequence ``run`` misreads (a run
+    with a multi-digit head), and how many it misreads in all."""
+    if count < 1:
+        raise DataError(f"count of mistakes must be at least 1, found {count}")
+    dataset = run.dataset(split)
+    readings = read_images(run, dataset.images)
+    truth = row_labels(dataset, len(dataset))
+    read = [readings.sequence_text(i, dataset.classes) for i in range(len(dataset))]
+    wrong = [i for i, (t, r) in enumerate(zip(truth, read, strict=True)) if t != r]
+    shown = torch.tensor(wrong[:count], dtype=torch.int64)
+    return Misread(
+        images=dataset.images[shown],
+        indices=shown,
+        truth=[truth[i] for i in wrong[:count]],
+        read=[read[i] for i in wrong[:count]],
+        wrong=len(wrong),
+        count=len(dataset),
+    )
+
+
+def plot_misread(misread: Misread, title: str, path: str | Path) -> Path:
+    """Each misread image titled "true read what-was-read"."""
+    captions = [
+        f"#{int(index)}\n{true} read {read or '(none)'}"
+        for index, true, read in zip(misread.indices, misread.truth, misread.read, strict=True)
+    ]
+    return plot_captioned(misread.images, captions, title, path, columns=4)
+
+
+def plot_captioned(
+    images: torch.Tensor, captions: list[str], title: str, path: str | Path, columns: int = 8
+) -> Path:
+    """uint8 (N, C, H, W) images in a grid, each under its caption ("no mistakes" for none)."""
+    count = len(images)
+    columns = max(1, min(count, columns))
     rows = max(1, math.ceil(count / columns))
-    fig, axes = subplots(rows, columns, figsize=(1.7 * columns + 0.4, 1.9 * rows + 0.6))
-    axes_list = list(getattr(axes, "flat", [axes]))
-    for ax in axes_list:
+    aspect = images.shape[-1] / images.shape[-2]  # wide canvases get wide cells
+    fig, axes = subplots(
+        rows, columns, figsize=(1.7 * aspect * columns + 0.4, 1.9 * rows + 0.6), squeeze=False
+    )
+    for ax in axes.flat:
         ax.axis("off")
     if count == 0:
-        axes_list[0].text(0.5, 0.5, "no mistakes", ha="center", va="center")
-    for i, ax in enumerate(axes_list[:count]):
-        image = mistakes.images[i].float() / 255
+        axes.flat[0].text(0.5, 0.5, "no mistakes", ha="center", va="center")
+    for image, caption, ax in zip(images.float() / 255, captions, axes.flat, strict=False):
         if image.shape[0] == 1:
             ax.imshow(image[0].numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         else:
             ax.imshow(image.permute(1, 2, 0).numpy(), interpolation="nearest")
-        true = mistakes.classes[int(mistakes.labels[i])]
-        guess = mistakes.classes[int(mistakes.predicted[i])]
-        ax.set_title(
-            f"#{int(mistakes.indices[i])}\n{true} -> {guess} ({float(mistakes.confidence[i]):.2f})",
-            fontsize=8,
-        )
+        ax.set_title(caption, fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return save_figure(fig, path)

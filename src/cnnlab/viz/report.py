@@ -1,7 +1,8 @@
 """``cnnlab report RUN``: one self-contained HTML page about a trained run.
 
 The page holds the summary, learning curves, confusion matrix, per-class accuracy,
-first-layer filters, most confident mistakes, the model's per-layer table, totals and memory
+first-layer filters, most confident mistakes (a multi-digit reader: its digit confusion
+and misread sequences), the model's per-layer table, totals and memory
 estimate (:func:`cnnlab.summary`, as ``cnnlab summary`` prints it) and the whole
 configuration. Every picture is also written to the run's ``plots/`` folder and embedded
 in the page as a base64 data URI, so the file can be mailed or archived alone.
@@ -14,16 +15,25 @@ import dataclasses
 import html
 import json
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import numpy as np
 
 from cnnlab.atomic import atomic_write_text
 from cnnlab.inspect.summary import ModelSummary, summary
 from cnnlab.inspect.summary_render import format_macs, shape_text, totals_lines
+from cnnlab.train.evaluate import evaluate_run
 from cnnlab.train.run import Run
 from cnnlab.viz.activations import first_conv_name
 from cnnlab.viz.filters import filter_weights, plot_filters
-from cnnlab.viz.mistakes import most_confident_mistakes, plot_mistakes, predict
+from cnnlab.viz.mistakes import (
+    misread_sequences,
+    most_confident_mistakes,
+    plot_misread,
+    plot_mistakes,
+    predict,
+)
 from cnnlab.viz.plots import plot_confusion, plot_curves
 from cnnlab.viz.report_template import PAGE
 
@@ -43,60 +53,99 @@ def build_report(run: str | Path, out: str | Path | None = None, which: str = "l
 
 
 def _write(loaded: Run, target: Path, plots: Path, which: str) -> Path:
-    sections = _figures(loaded, plots)
-    predictions = sections.pop("predictions")
-    classes = predictions.dataset.classes
+    verdict = _verdict(loaded, plots)
     per_class = [
-        [name, str(int(total)), f"{100 * accuracy:.1f}%"]
+        [name, str(total), f"{100 * accuracy:.1f}%"]
         for name, total, accuracy in zip(
-            classes,
-            predictions.confusion().sum(dim=1),
-            predictions.per_class_accuracy().tolist(),
+            verdict.classes,
+            verdict.confusion.sum(axis=1).tolist(),
+            verdict.per_class,
             strict=True,
-        )
+        )  # fmt: skip
     ]
+    confusion = plot_confusion(verdict.confusion, verdict.classes, plots / "confusion.png")
     layers = summary(loaded.model, loaded.input_shape)
     config = [[key, json.dumps(value)] for key, value in dataclasses.asdict(loaded.config).items()]
     page = PAGE.substitute(
         title=html.escape(f"cnnlab report: {loaded.config.model} on {loaded.config.data}"),
         subtitle=html.escape(f"run folder {loaded.path.resolve()}, checkpoint {which}"),
-        summary=_table(["", "value"], _summary(loaded, predictions.accuracy(), layers)),
-        per_class=_table(["class", "test images", "accuracy"], per_class, numeric={1, 2}),
+        summary=_table(["", "value"], _summary(loaded, verdict, layers)),
+        curves=_curves(loaded, plots),
+        confusion_heading=html.escape(verdict.confusion_heading),
+        confusion=_image(confusion, "confusion matrix"),
+        per_class=_table([verdict.row_name, "test images", "accuracy"], per_class, {1, 2}),
+        filters=_filters(loaded, plots),
+        mistakes_heading=html.escape(verdict.mistakes_heading),
+        mistakes=_image(verdict.mistakes, "mistakes"),
         layers=_model_section(layers),
         config=_table(["field", "value"], config),
-        **sections,
     )
     return atomic_write_text(target, page)
 
 
-def _figures(loaded: Run, plots: Path) -> dict[str, Any]:
-    """Draw the run's pictures into ``plots``; return them as <img> elements."""
-    config = loaded.config
+@dataclass
+class Verdict:
+    """How the run does on its test split, whatever its head: a classifier's (or a
+    localisation run's) classes, or a multi-digit reader's digits at their positions."""
+
+    accuracy: float  # top-1; whole-sequence accuracy for a multi-digit reader
+    accuracy_name: str
+    confusion: np.ndarray  # (classes, classes) counts, rows true
+    classes: list[str]
+    per_class: list[float]  # accuracy of each class (recall)
+    row_name: str  # what a row of the confusion matrix is
+    confusion_heading: str
+    mistakes: Path  # their picture
+    mistakes_heading: str
+
+
+def _verdict(loaded: Run, plots: Path) -> Verdict:
+    path = plots / "mistakes.png"
+    if loaded.task == "sequence":
+        result = evaluate_run(loaded, "test")
+        misread = misread_sequences(loaded, "test", MISTAKES_SHOWN)
+        title = f"{misread.wrong} of {misread.count} test sequences misread; the first ones"
+        return Verdict(
+            accuracy=result.accuracy,
+            accuracy_name="test sequence accuracy (the length and every digit right)",
+            confusion=np.array(result.confusion),
+            classes=result.classes,
+            per_class=result.per_class,
+            row_name="digit",
+            confusion_heading="Digits read at their positions: confusion and per-digit accuracy",
+            mistakes=plot_misread(misread, title, path),
+            mistakes_heading="Misread sequences",
+        )
     predictions = predict(loaded, "test")
-    rows = loaded.metrics()
-    curves = (
-        _image(plot_curves(rows, plots / "curves.png"), "learning curves")
-        if rows
-        else "<p>No epochs recorded (metrics.jsonl is empty).</p>"
-    )
-    confusion = plot_confusion(
-        predictions.confusion().numpy(), predictions.dataset.classes, plots / "confusion.png"
-    )
-    layer = first_conv_name(loaded.model)
-    weights = filter_weights(loaded.model, layer)
-    filters = plot_filters(
-        weights, f"{config.model} {layer}: {tuple(weights.shape)}", plots / f"filters-{layer}.png"
-    )
     mistakes = most_confident_mistakes(predictions, MISTAKES_SHOWN)
     wrong = int((predictions.predicted != predictions.dataset.labels).sum())
     title = f"{wrong} of {len(predictions.dataset)} test images wrong; the most confident ones"
-    return {
-        "predictions": predictions,
-        "curves": curves,
-        "confusion": _image(confusion, "confusion matrix"),
-        "filters": _image(filters, f"filters of {layer}"),
-        "mistakes": _image(plot_mistakes(mistakes, title, plots / "mistakes.png"), "mistakes"),
-    }
+    return Verdict(
+        accuracy=predictions.accuracy(),
+        accuracy_name="test accuracy",
+        confusion=predictions.confusion().numpy(),
+        classes=predictions.dataset.classes,
+        per_class=predictions.per_class_accuracy().tolist(),
+        row_name="class",
+        confusion_heading="Confusion matrix and per-class accuracy",
+        mistakes=plot_mistakes(mistakes, title, path),
+        mistakes_heading="Most confident mistakes",
+    )
+
+
+def _curves(loaded: Run, plots: Path) -> str:
+    rows = loaded.metrics()
+    if not rows:
+        return "<p>No epochs recorded (metrics.jsonl is empty).</p>"
+    return _image(plot_curves(rows, plots / "curves.png"), "learning curves")
+
+
+def _filters(loaded: Run, plots: Path) -> str:
+    layer = first_conv_name(loaded.model)
+    weights = filter_weights(loaded.model, layer)
+    title = f"{loaded.config.model} {layer}: {tuple(weights.shape)}"
+    picture = plot_filters(weights, title, plots / f"filters-{layer}.png")
+    return _image(picture, f"filters of {layer}")
 
 
 def _model_section(model: ModelSummary) -> str:
@@ -124,25 +173,36 @@ def _model_section(model: ModelSummary) -> str:
     )
 
 
-def _summary(loaded: Run, accuracy: float, model: ModelSummary) -> list[list[str]]:
+TASK_FIGURES = {  # a task head's figures in results.json, as the summary names them
+    "mean_iou": ("test mean IoU (predicted against true box)", "{:.4f}"),
+    "iou_50": ("test boxes with IoU >= 0.5", "{:.2%}"),
+    "digit_accuracy": ("test digit accuracy (each digit at its position)", "{:.2%}"),
+    "length_accuracy": ("test length accuracy", "{:.2%}"),
+}
+
+
+def _summary(loaded: Run, verdict: Verdict, model: ModelSummary) -> list[list[str]]:
     config = loaded.config
     rows = loaded.metrics()
     facts = [
         ["model", config.model],
         ["dataset", config.data],
+        ["task", loaded.task],
         ["input", " x ".join(map(str, model.input_shape))],
         ["parameters", f"{model.total_params:,}"],
         ["multiply-adds per image", format_macs(model.total_macs)],
         ["epochs trained", str(rows[-1]["epoch"]) if rows else "0"],
-        ["test accuracy", f"{100 * accuracy:.2f}%"],
+        [verdict.accuracy_name, f"{100 * verdict.accuracy:.2f}%"],
     ]
     results = loaded.results()
     if results is not None:
-        facts += [
-            ["test loss", f"{results['loss']:.4f}"],
-        ]
+        facts.append(["test loss", f"{results['loss']:.4f}"])
         if results.get("top5") is not None:  # a multi-digit reader has none
             facts.append(["test top-5 accuracy", f"{100 * results['top5']:.2f}%"])
+        for key, value in results.get("extra", {}).items():
+            if key in TASK_FIGURES:
+                name, form = TASK_FIGURES[key]
+                facts.append([name, form.format(value)])
     if rows and "val_accuracy" in rows[-1]:
         best = max(rows, key=lambda row: row["val_accuracy"])
         facts.append(

@@ -36,7 +36,7 @@ $summary
 <h2>Learning curves</h2>
 $curves
 
-<h2>Confusion matrix and per-class accuracy</h2>
+<h2>$confusion_heading</h2>
 <div class="columns">
 <div>$confusion</div>
 <div>$per_class</div>
@@ -45,7 +45,7 @@ $curves
 <h2>First-layer filters</h2>
 $filters
 
-<h2>Most confident mistakes</h2>
+<h2>$mistakes_heading</h2>
 $mistakes
 
 <h2>Model</h2>

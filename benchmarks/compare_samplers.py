@@ -1,0 +1,89 @@
+"""TPE against random search on the same budget, over several seeds (a study, not a speed
+benchmark: about 2 minutes per study on a quiet 2-core machine, so `make bench` leaves it
+out; run it by hand).
+
+For each seed, two studies of ``--trials`` LeNet-5 trials on the digits
+(recipes/spaces/lenet5-digits.toml with its ``seed`` set: the sampler's seed and the
+trials' training seed and validation split), one per sampler, each with ``--workers``
+processes. Prints one JSON line per study (best validation accuracy, the mean of the
+five best, wall and CPU seconds) and a last line comparing the samplers' means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import resource
+import statistics
+import time
+from datetime import date
+from pathlib import Path
+
+from cnnlab.experiments.tune import tune
+
+SPACE = Path(__file__).resolve().parent.parent / "recipes" / "spaces" / "lenet5-digits.toml"
+SAMPLERS = ("random", "tpe")
+
+
+def space_with_seed(seed: int, folder: Path) -> Path:
+    text, count = re.subn(r"(?m)^seed = \d+$", f"seed = {seed}", SPACE.read_text())
+    if count != 1:
+        raise SystemExit(f"{SPACE}: expected one 'seed = N' line, found {count}")
+    path = folder / f"space-seed{seed}.toml"
+    path.write_text(text)
+    return path
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_study(sampler: str, seed: int, trials: int, workers: int, out: Path) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    space = space_with_seed(seed, out.parent)
+    cpu_before, start = children_cpu_seconds(), time.perf_counter()
+    result = tune(space, trials, out / f"{sampler}-seed{seed}", sampler=sampler, workers=workers)
+    wall = time.perf_counter() - start
+    values = sorted((row.value for row in result.rows if row.value is not None), reverse=True)
+    return {
+        "study": "tune_samplers",
+        "sampler": sampler,
+        "seed": seed,
+        "trials": result.completed,
+        "workers": workers,
+        "best_val_accuracy": round(result.best_value, 5),
+        "top5_mean_val_accuracy": round(statistics.fmean(values[:5]), 5),
+        "best_params": result.best_params,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(children_cpu_seconds() - cpu_before, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("runs/compare-samplers"))
+    args = parser.parse_args()
+    best: dict[str, list[float]] = {name: [] for name in SAMPLERS}
+    for seed in range(args.seeds):
+        for sampler in SAMPLERS:
+            line = run_study(sampler, seed, args.trials, args.workers, args.out)
+            best[sampler].append(line["best_val_accuracy"])
+            print(json.dumps(line), flush=True)
+    summary = {"study": "tune_samplers_summary", "date": date.today().isoformat()}
+    summary["machine"] = f"{platform.machine()}, {platform.processor() or 'cpu'}"
+    for sampler, values in best.items():
+        summary[f"{sampler}_mean"] = round(statistics.fmean(values), 5)
+        summary[f"{sampler}_sd"] = round(statistics.stdev(values), 5) if len(values) > 1 else 0.0
+    summary["tpe_wins"] = sum(t > r for t, r in zip(best["tpe"], best["random"], strict=True))
+    summary["ties"] = sum(t == r for t, r in zip(best["tpe"], best["random"], strict=True))
+    print(json.dumps(summary), flush=True)
+
+
+if __name__ == "__main__":
+    main()
