@@ -75,7 +75,17 @@ def test_robust_accuracy_collapsing_while_clean_accuracy_rises_is_catastrophic_o
     )
     assert catastrophic_overfitting(rows[:2]) is None
     assert catastrophic_overfitting([*rows[:2], row(3, 0.97, 0.40)]) is None  # not below half
-    assert catastrophic_overfitting([*rows[:2], row(3, 0.93, 0.20)]) is None  # clean fell too
+
+
+def test_robust_accuracy_collapsing_with_clean_accuracy_falling_too_also_stops_the_run():
+    rows = [row(1, 0.96, 0.746), row(2, 0.95, 0.082)]  # PGD-5 training diverging
+    assert catastrophic_overfitting(rows) == (
+        "robust accuracy collapsed at epoch 2: robust validation accuracy fell from 0.7460 "
+        "(epoch 1) to 0.0820 and clean accuracy fell too, to 0.9500 (the adversarial training "
+        "diverged: a lower --lr or a smaller --adv-step-size may hold it); stopped, "
+        "checkpoints/best keeps epoch 1"
+    )
+    assert catastrophic_overfitting([*rows[:1], row(2, 0.95, 0.50)]) is None  # not below half
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 with step 1.25 eps (Wong et al., 2020); ``pgd`` is PGD with ``adv_steps`` steps (Madry et
 al., 2018). Each epoch measures robust validation accuracy (PGD on a fixed validation
 subset) and watches for catastrophic overfitting: robust accuracy collapsing while clean
-accuracy rises, the known failure of FGSM training (Wong et al., 2020)."""
+accuracy rises, the known failure of FGSM training (Wong et al., 2020); a robust
+collapse with clean accuracy falling too stops the run as well."""
 
 from __future__ import annotations
 
@@ -74,18 +75,29 @@ def robust_accuracy(
 
 def catastrophic_overfitting(rows: list[dict[str, Any]]) -> str | None:
     """A message when the newest epoch's robust validation accuracy fell below COLLAPSE of
-    its best so far while clean validation accuracy rose above that epoch's; else None."""
+    its best so far, else None. With clean accuracy rising it is catastrophic overfitting
+    (Wong et al., 2020); with clean accuracy falling too, the adversarial training itself
+    diverged (seen with PGD at a high learning rate). Either way the robust network the
+    run wants is the best checkpoint's, so the run stops."""
     robust = [row for row in rows if "val_robust_accuracy" in row]
     if len(robust) < 2:
         return None
     best = max(robust[:-1], key=lambda row: row["val_robust_accuracy"])
     last = robust[-1]
-    collapsed = last["val_robust_accuracy"] < COLLAPSE * best["val_robust_accuracy"]
-    if not collapsed or last["val_accuracy"] <= best["val_accuracy"]:
+    if last["val_robust_accuracy"] >= COLLAPSE * best["val_robust_accuracy"]:
         return None
+    fell = (
+        f"robust validation accuracy fell from {best['val_robust_accuracy']:.4f} (epoch "
+        f"{best['epoch']}) to {last['val_robust_accuracy']:.4f}"
+    )
+    kept = f"stopped, checkpoints/best keeps epoch {best['epoch']}"
+    if last["val_accuracy"] > best["val_accuracy"]:
+        return (
+            f"catastrophic overfitting at epoch {last['epoch']}: {fell} while clean accuracy "
+            f"rose to {last['val_accuracy']:.4f}; {kept}"
+        )
     return (
-        f"catastrophic overfitting at epoch {last['epoch']}: robust validation accuracy fell "
-        f"from {best['val_robust_accuracy']:.4f} (epoch {best['epoch']}) to "
-        f"{last['val_robust_accuracy']:.4f} while clean accuracy rose to "
-        f"{last['val_accuracy']:.4f}; stopped, checkpoints/best keeps epoch {best['epoch']}"
+        f"robust accuracy collapsed at epoch {last['epoch']}: {fell} and clean accuracy fell "
+        f"too, to {last['val_accuracy']:.4f} (the adversarial training diverged: a lower "
+        f"--lr or a smaller --adv-step-size may hold it); {kept}"
     )
