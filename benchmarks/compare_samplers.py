@@ -69,20 +69,34 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("runs/compare-samplers"))
     args = parser.parse_args()
-    best: dict[str, list[float]] = {name: [] for name in SAMPLERS}
+    lines = []
     for seed in range(args.seeds):
         for sampler in SAMPLERS:
-            line = run_study(sampler, seed, args.trials, args.workers, args.out)
-            best[sampler].append(line["best_val_accuracy"])
-            print(json.dumps(line), flush=True)
+            lines.append(run_study(sampler, seed, args.trials, args.workers, args.out))
+            print(json.dumps(lines[-1]), flush=True)
     summary = {"study": "tune_samplers_summary", "date": date.today().isoformat()}
     summary["machine"] = f"{platform.machine()}, {platform.processor() or 'cpu'}"
-    for sampler, values in best.items():
-        summary[f"{sampler}_mean"] = round(statistics.fmean(values), 5)
-        summary[f"{sampler}_sd"] = round(statistics.stdev(values), 5) if len(values) > 1 else 0.0
-    summary["tpe_wins"] = sum(t > r for t, r in zip(best["tpe"], best["random"], strict=True))
-    summary["ties"] = sum(t == r for t, r in zip(best["tpe"], best["random"], strict=True))
-    print(json.dumps(summary), flush=True)
+    print(json.dumps(summary | summarise(lines)), flush=True)
+
+
+def summarise(lines: list[dict]) -> dict:
+    """Each sampler's mean and spread over the seeds of the best and of the top-5 mean
+    validation accuracy, and on how many seeds TPE's figure beats random search's."""
+    figures = {}
+    for key in ("best_val_accuracy", "top5_mean_val_accuracy"):
+        values = {
+            name: [line[key] for line in lines if line["sampler"] == name] for name in SAMPLERS
+        }
+        for name, column in values.items():
+            spread = statistics.stdev(column) if len(column) > 1 else 0.0
+            figures[f"{name}_{key}"] = {
+                "mean": round(statistics.fmean(column), 5),
+                "sd": round(spread, 5),
+            }
+        pairs = list(zip(values["tpe"], values["random"], strict=True))
+        figures[f"tpe_wins_{key}"] = sum(t > r for t, r in pairs)
+        figures[f"ties_{key}"] = sum(t == r for t, r in pairs)
+    return figures
 
 
 if __name__ == "__main__":

@@ -147,7 +147,7 @@ def plot_captioned(
     rows = max(1, math.ceil(count / columns))
     aspect = images.shape[-1] / images.shape[-2]  # wide canvases get wide cells
     fig, axes = subplots(
-        rows, columns, figsize=(1.7 * aspect * columns + 0.4, 1.9 * rows + 0.6), squeeze=False
+        rows, columns, figsize=(1.7 * aspect * columns + 0.4, 2.2 * rows + 0.6), squeeze=False
     )
     for ax in axes.flat:
         ax.axis("off")
