@@ -144,11 +144,15 @@ def test_report_of_a_folder_that_is_not_a_run_says_so(tmp_path):
     assert f"{tmp_path} is not a cnnlab run folder: expected config.json" in done.stderr
 
 
-def test_the_report_of_a_multidigit_run_shows_its_digits_and_misread_sequences(task_runs, tmp_path):
-    out = tmp_path / "multi.html"
-    result = run_cli_here("report", str(task_runs["multi-mnist"]), "--out", str(out))
+def report_page(run: Path, out: Path) -> str:
+    """The page `cnnlab report RUN --out OUT` writes."""
+    result = run_cli_here("report", str(run), "--out", str(out))
     assert result.returncode == 0, result.stderr
-    page = out.read_text(encoding="utf-8")
+    return out.read_text(encoding="utf-8")
+
+
+def test_the_report_of_a_multidigit_run_shows_its_digits_and_misread_sequences(task_runs, tmp_path):
+    page = report_page(task_runs["multi-mnist"], tmp_path / "multi.html")
     assert "Misread sequences" in page and "Digits read at their positions" in page
     accuracy = f"{100 * evaluate_run(task_runs['multi-mnist']).accuracy:.2f}%"
     assert (
@@ -162,9 +166,6 @@ def test_the_report_of_a_multidigit_run_shows_its_digits_and_misread_sequences(t
 
 
 def test_the_report_of_a_box_run_gives_its_iou(task_runs, tmp_path):
-    out = tmp_path / "boxes.html"
-    result = run_cli_here("report", str(task_runs["cluttered-mnist"]), "--out", str(out))
-    assert result.returncode == 0, result.stderr
-    page = out.read_text(encoding="utf-8")
+    page = report_page(task_runs["cluttered-mnist"], tmp_path / "boxes.html")
     assert "test mean IoU" in page and "test boxes with IoU &gt;= 0.5" in page
     assert "Most confident mistakes" in page

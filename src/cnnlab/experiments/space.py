@@ -10,7 +10,6 @@ range a finite ladder), or ``{choices = [...]}``. Architecture arguments go unde
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from cnnlab.errors import ConfigError
 from cnnlab.train import TrainConfig
 from cnnlab.train.checks import check_model_options
+from cnnlab.train.config import read_toml
 
 MODEL_ARGS = "model_args"
 
@@ -79,13 +79,7 @@ def read_space(path: str | Path) -> Space:
     TrainConfig, and every range at both of its ends."""
     path = Path(path)
     source = f"--space {path}"
-    try:
-        values = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{source} does not exist") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{source} is not valid TOML: {exc}") from None
-    values.pop("description", None)
+    values = read_toml(path, source)
     model_args = values.pop(MODEL_ARGS, {})
     fixed = {k: v for k, v in values.items() if not isinstance(v, dict)}
     searched = {k: v for k, v in values.items() if isinstance(v, dict)}

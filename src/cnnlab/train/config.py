@@ -265,16 +265,23 @@ class TrainConfig:
             raise ConfigError(f"{source}: {exc}") from None
 
 
-def load_recipe(path: str | Path) -> dict[str, Any]:
-    """The fields a TOML recipe sets, checked against TrainConfig (unknown names are errors)."""
-    path = Path(path)
+def read_toml(path: Path, source: str) -> dict[str, Any]:
+    """The tables of the TOML file ``path`` without its free-text ``description``; ``source``
+    (``recipe r.toml``, ``--space s.toml``) starts the error when it is missing or invalid."""
     try:
         values = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"recipe {path} does not exist") from None
+        raise ConfigError(f"{source} does not exist") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"recipe {path} is not valid TOML: {exc}") from exc
-    values.pop("description", None)  # free text for people reading the recipe
+        raise ConfigError(f"{source} is not valid TOML: {exc}") from exc
+    values.pop("description", None)  # free text for people reading the file
+    return values
+
+
+def load_recipe(path: str | Path) -> dict[str, Any]:
+    """The fields a TOML recipe sets, checked against TrainConfig (unknown names are errors)."""
+    path = Path(path)
+    values = read_toml(path, f"recipe {path}")
     TrainConfig.from_dict(values, source=f"recipe {path}")
     return values
 
