@@ -12,6 +12,7 @@ from cnnlab.experiments.space import read_space
 from cnnlab.experiments.study_plots import history_figure, importances_figure, parallel_figure
 from cnnlab.experiments.trials import TrialRow, read_csv
 from cnnlab.experiments.tune import tune
+from conftest import run_cli_here
 
 FIXED = """model = "lenet5"
 data = "digits"
@@ -173,3 +174,15 @@ def test_the_shipped_spaces_read() -> None:
     for path in spaces:
         space = read_space(path)
         assert space.searched and space.config({}, "runs/check").model
+
+
+def test_a_missing_or_broken_space_file_is_named_in_one_line(tmp_path):
+    missing = run_cli_here("tune", "--space", str(tmp_path / "none.toml"), "--out", str(tmp_path))
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == f"error: --space {tmp_path / 'none.toml'} does not exist"
+    broken = tmp_path / "broken.toml"
+    broken.write_text("lr = [\n")
+    done = run_cli_here("tune", "--space", str(broken), "--out", str(tmp_path / "study"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"error: --space {broken} is not valid TOML: ")
+    assert not (tmp_path / "study").exists()  # nothing started
