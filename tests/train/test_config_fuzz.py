@@ -27,7 +27,7 @@ configs = st.fixed_dictionaries(
         "momentum": numbers,
         "weight_decay": numbers,
         "batch_size": st.integers(-2, 70000),
-        "pad": st.integers(-1, 2000),
+        "pad": st.integers(-1, 40),  # larger pads and sizes train too: minutes, gigabytes
         "augment": st.lists(augment_ops, max_size=3).map(",".join),
         "preprocess": st.sampled_from(
             ["none", "mean", "standardize", "pca", "zca:eps=0.1", "zca:eps=nan", "whiten"]
@@ -36,7 +36,7 @@ configs = st.fixed_dictionaries(
         "schedule": st.sampled_from(["constant", "cosine", "onecycle", "step", "exp"]),
         "dropout": st.one_of(st.none(), numbers),
         "label_smoothing": numbers,
-        "image_size": st.integers(-1, 5000),
+        "image_size": st.integers(-1, 96),
         "seed": st.integers(-5, 2**40),
         "val_split": numbers,
     },
@@ -46,6 +46,7 @@ configs = st.fixed_dictionaries(
 @settings(
     max_examples=25,
     deadline=None,
+    derandomize=True,  # the same 25 configurations on every machine: a bounded test time
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(values=configs)
