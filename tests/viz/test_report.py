@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 import json
@@ -11,9 +12,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import torch
 from PIL import Image
 
-from cnnlab.train.evaluate import evaluate_run
+from cnnlab.train.evaluate import evaluate_run, evaluate_run_outputs
+from cnnlab.train.readings import read_images, readings_of_outputs
+from cnnlab.train.run import Run
+from cnnlab.viz.mistakes import misread_sequences
 from conftest import run_cli_here
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -163,6 +168,29 @@ def test_the_report_of_a_multidigit_run_shows_its_digits_and_misread_sequences(t
     assert len(images) == 4  # curves, digit confusion, filters, misread sequences
     for data in images:
         Image.open(io.BytesIO(base64.b64decode(data))).verify()
+
+
+def test_one_pass_over_the_split_gives_what_evaluation_and_a_reading_pass_give(task_runs):
+    """The report reads the figures and the misread sequences off one pass: the same as
+    `cnnlab eval` and a second pass would give."""
+    for data in ("multi-mnist", "cluttered-mnist"):
+        run = Run.open(task_runs[data])
+        result, outputs = evaluate_run_outputs(run, "test")
+        assert result == evaluate_run(run, "test")
+        assert len(outputs) == len(run.dataset("test"))
+        readings = read_images(run, run.dataset("test").images)
+        for ours, theirs in zip(
+            dataclasses.astuple(readings_of_outputs(run, outputs)),
+            dataclasses.astuple(readings), strict=True,
+        ):  # fmt: skip
+            assert (ours is None and theirs is None) or torch.allclose(ours, theirs, atol=1e-5)
+    run = Run.open(task_runs["multi-mnist"])
+    readings = readings_of_outputs(run, evaluate_run_outputs(run, "test")[1])
+    one_pass, two_passes = misread_sequences(run, "test", 4, readings), misread_sequences(run)
+    assert (one_pass.truth, one_pass.read, one_pass.wrong) == (
+        two_passes.truth[:4], two_passes.read[:4], two_passes.wrong,
+    )  # fmt: skip
+    assert torch.equal(one_pass.images, two_passes.images[:4])
 
 
 def test_the_report_of_a_box_run_gives_its_iou(task_runs, tmp_path):

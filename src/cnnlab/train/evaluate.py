@@ -105,15 +105,19 @@ def evaluate(
     num_classes: int,
     loss_fn: Loss = F.cross_entropy,
     task: str = "classify",
+    kept: list[torch.Tensor] | None = None,
 ) -> RunningMetrics:
     """Loss (the run's own loss, so validation and training report the same quantity),
     accuracy and confusion matrix of ``model`` over ``loader``, and the figures of
-    ``task`` (:func:`~cnnlab.train.metrics.task_metrics`)."""
+    ``task`` (:func:`~cnnlab.train.metrics.task_metrics`). Each batch's raw output is
+    appended to ``kept`` (on the CPU) when given."""
     model.eval()
     metrics = task_metrics(task, num_classes, confusion=True)
     for x, y in loader:
         logits = model(x)
         metrics.update(loss_fn(logits, y), logits, y)
+        if kept is not None:
+            kept.append(logits.float().cpu())
     return metrics
 
 
@@ -143,6 +147,16 @@ def evaluate_tta(
         log_probs = probs.clamp_min(1e-12).log()
         metrics.update(F.nll_loss(log_probs, y), log_probs, y)
     return metrics
+
+
+def evaluate_run_outputs(run: Run, split: str = "test") -> tuple[EvalResult, torch.Tensor]:
+    """:func:`evaluate_run` without test-time augmentation, and the model's raw outputs
+    over ``split`` in its order: what a caller reads the images' predictions from without a
+    second pass over the split."""
+    kept: list[torch.Tensor] = []
+    loss_fn = build_loss(run.config, run.task)
+    metrics = evaluate(run.model, run.loader(split), len(run.classes), loss_fn, run.task, kept)
+    return EvalResult.from_metrics(split, metrics, run.classes, run.task), torch.cat(kept)
 
 
 def evaluate_run(

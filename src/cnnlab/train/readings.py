@@ -28,7 +28,12 @@ def read_images(run: Run, images: torch.Tensor, batch_size: int = BATCH_SIZE) ->
     """The readings of uint8 images at the run's image shape, on the CPU."""
     if run.task == "classify":
         return Readings(run.predict(images, batch_size), None, None)
-    outputs = run.outputs(images, batch_size)
+    return readings_of_outputs(run, run.outputs(images, batch_size))
+
+
+def readings_of_outputs(run: Run, outputs: torch.Tensor) -> Readings:
+    """The readings in ``outputs``, the raw output (CPU) of ``run``'s task head: a box or a
+    digit sequence per image."""
     if run.task == "localise":
         scores, boxes = LocalisationHead.split(outputs)
         _, height, width = run.input_shape

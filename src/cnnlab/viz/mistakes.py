@@ -13,7 +13,7 @@ from cnnlab.data import Dataset
 from cnnlab.data.show import row_labels
 from cnnlab.errors import DataError
 from cnnlab.figure import save_figure, subplots
-from cnnlab.train.readings import read_images
+from cnnlab.train.readings import Readings, read_images
 from cnnlab.train.run import Run
 
 
@@ -108,13 +108,17 @@ class Misread:
     count: int  # images in the split
 
 
-def misread_sequences(run: Run, split: str = "test", count: int = 16) -> Misread:
+def misread_sequences(
+    run: Run, split: str = "test", count: int = 16, readings: Readings | None = None
+) -> Misread:
     """The first ``count`` images of ``split`` whose digit sequence ``run`` misreads (a run
-    with a multi-digit head), and how many it misreads in all."""
+    with a multi-digit head), and how many it misreads in all; from ``readings`` of the
+    whole split when the caller has them, else from a pass over it."""
     if count < 1:
         raise DataError(f"count of mistakes must be at least 1, found {count}")
     dataset = run.dataset(split)
-    readings = read_images(run, dataset.images)
+    if readings is None:
+        readings = read_images(run, dataset.images)
     truth = row_labels(dataset, len(dataset))
     read = [readings.sequence_text(i, dataset.classes) for i in range(len(dataset))]
     wrong = [i for i, (t, r) in enumerate(zip(truth, read, strict=True)) if t != r]

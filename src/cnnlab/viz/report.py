@@ -23,7 +23,8 @@ import numpy as np
 from cnnlab.atomic import atomic_write_text
 from cnnlab.inspect.summary import ModelSummary, summary
 from cnnlab.inspect.summary_render import format_macs, shape_text, totals_lines
-from cnnlab.train.evaluate import evaluate_run
+from cnnlab.train.evaluate import evaluate_run_outputs
+from cnnlab.train.readings import readings_of_outputs
 from cnnlab.train.run import Run
 from cnnlab.viz.activations import first_conv_name
 from cnnlab.viz.filters import filter_weights, plot_filters
@@ -102,8 +103,9 @@ class Verdict:
 def _verdict(loaded: Run, plots: Path) -> Verdict:
     path = plots / "mistakes.png"
     if loaded.task == "sequence":
-        result = evaluate_run(loaded, "test")
-        misread = misread_sequences(loaded, "test", MISTAKES_SHOWN)
+        result, outputs = evaluate_run_outputs(loaded, "test")  # one pass for both
+        readings = readings_of_outputs(loaded, outputs)
+        misread = misread_sequences(loaded, "test", MISTAKES_SHOWN, readings)
         title = f"{misread.wrong} of {misread.count} test sequences misread; the first ones"
         return Verdict(
             accuracy=result.accuracy,
