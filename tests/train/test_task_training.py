@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from cnnlab.errors import ConfigError
 from cnnlab.train import TrainConfig, fit, resume
 from cnnlab.train.evaluate import evaluate_run
-from cnnlab.train.losses import sequence_loss
+from cnnlab.train.losses import build_loss, sequence_loss
 from cnnlab.train.metrics import BoxMetrics, SequenceMetrics, box_iou
 from cnnlab.train.run import Run
 from data.fakes import fake_mnist
@@ -61,6 +61,20 @@ def test_the_sequence_loss_is_minus_the_log_of_length_and_digit_probabilities():
     digits = output[:, 7:].view(2, 5, 10).log_softmax(2)
     by_hand = -(log_p[0, 2] + digits[0, 0, 4] + digits[0, 1, 9] + log_p[1, 1] + digits[1, 0, 0])
     assert sequence_loss(output, targets).item() == pytest.approx(by_hand.item() / 2, rel=1e-6)
+
+
+def test_label_smoothing_smooths_the_length_and_each_digit_of_a_sequence():
+    """With smoothing s each target keeps 1 - s and every class gets s / classes: the loss
+    is (1 - s) * the plain loss + s * the mean of -log p over each target's classes."""
+    output = torch.randn(2, 7 + 50)
+    targets = torch.tensor([[2, 4, 9, -1, -1, -1], [1, 0, -1, -1, -1, -1]])
+    log_p = output[:, :7].log_softmax(1)
+    digits = output[:, 7:].view(2, 5, 10).log_softmax(2)
+    spread = -(log_p.mean(1).sum() + digits[0, :2].mean(1).sum() + digits[1, 0].mean())
+    by_hand = 0.9 * sequence_loss(output, targets).item() + 0.1 * spread.item() / 2
+    config = TrainConfig(data="multi-mnist", label_smoothing=0.1)
+    smoothed = build_loss(config, "sequence")(output, targets)
+    assert smoothed.item() == pytest.approx(by_hand, rel=1e-6)
 
 
 @pytest.fixture

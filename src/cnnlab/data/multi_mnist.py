@@ -28,10 +28,10 @@ if TYPE_CHECKING:
 
 HEIGHT, WIDTH = 64, 160  # the canvas, in pixels
 MAX_DIGITS = 5
-SIZES = {"train": 30_000, "test": 5_000}  # sequences per split
+SIZES = {"train": 60_000, "test": 5_000}  # sequences per split
 GAP = (-6, 2)  # [low, high) pixels between neighbouring 28x28 digit squares (< 0: overlap)
 JITTER = 3  # each digit's row moves up to this many pixels off the line
-VERSION = 1  # bump whenever the same seed would give other images
+VERSION = 2  # bump whenever the same seed would give other images
 SPLIT_STREAMS = {"train": 0, "test": 1}
 
 

@@ -31,7 +31,8 @@ def multiclass_hinge(scores: torch.Tensor, labels: torch.Tensor, margin: float =
 def build_loss(config: TrainConfig, task: str = "classify") -> Loss:
     """The loss of ``task``: the class loss alone, or with a box, or a digit sequence's."""
     if task == "sequence":
-        return sequence_loss
+        smoothing = config.label_smoothing
+        return lambda output, targets: sequence_loss(output, targets, smoothing)
     if config.loss == "hinge":
         class_loss: Loss = multiclass_hinge
     else:
@@ -64,15 +65,22 @@ def localisation_loss(class_loss: Loss, box_loss: str, box_weight: float) -> Los
     return loss
 
 
-def sequence_loss(output: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+def sequence_loss(
+    output: torch.Tensor, targets: torch.Tensor, label_smoothing: float = 0.0
+) -> torch.Tensor:
     """-log P(S | X) = -log P(L | X) - sum_{i <= L} log P(s_i | X), averaged over images
     (Goodfellow et al. 2014). ``targets``: (N, 1 + positions), the length then the digits,
-    -1 after the last; positions past the length add nothing."""
+    -1 after the last; positions past the length add nothing. ``label_smoothing`` smooths
+    the length's and each digit's target alike (Szegedy et al. 2016)."""
     positions = targets.shape[1] - 1
     lengths, digits = split_sequence_output(output, positions)
-    length_loss = F.cross_entropy(lengths, targets[:, 0])
+    length_loss = F.cross_entropy(lengths, targets[:, 0], label_smoothing=label_smoothing)
     digit_loss = F.cross_entropy(
-        digits.flatten(0, 1), targets[:, 1:].flatten(), ignore_index=-1, reduction="sum"
+        digits.flatten(0, 1),
+        targets[:, 1:].flatten(),
+        ignore_index=-1,
+        reduction="sum",
+        label_smoothing=label_smoothing,
     )
     return length_loss + digit_loss / len(targets)
 
