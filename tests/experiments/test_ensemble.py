@@ -9,6 +9,7 @@ import torch
 
 from cnnlab.errors import ConfigError, DataError
 from cnnlab.experiments import ensemble
+from cnnlab.export import export_run
 from cnnlab.train import Run, TrainConfig, fit
 from cnnlab.train.evaluate import evaluate_run
 from conftest import run_cli
@@ -65,8 +66,49 @@ def test_runs_whose_test_splits_differ_are_refused(members: list[Path], tmp_path
     )
 
 
+def test_a_saved_ensemble_opens_as_a_run_and_scores_what_the_ensemble_scored(
+    members: list[Path], tmp_path: Path
+) -> None:
+    """Members fitted to different preprocessing (standardized and raw pixels) each keep
+    theirs inside the file; eval, predict and export read the committee like any run."""
+    raw = train(tmp_path / "raw", preprocess="none", tensorboard=False)
+    paths = [*members, raw]
+    saved = tmp_path / "committee.safetensors"
+    result = ensemble(paths, "digits", save=saved)
+    assert result.saved == saved and saved.is_file()
+
+    committee = Run.open(saved)
+    assert (committee.meta["model"], committee.meta["accuracy"]) == (
+        "ensemble",
+        result.ensemble_accuracy,
+    )
+    assert evaluate_run(committee).accuracy == result.ensemble_accuracy
+    images = committee.dataset("test").images
+    runs = [Run.open(path) for path in paths]
+    mean = torch.stack([run.predict(run.dataset("test").images) for run in runs]).mean(0)
+    assert torch.allclose(committee.predict(images), mean, atol=1e-6)
+    assert (
+        evaluate_run(committee, tta="flip").accuracy
+        == ensemble(paths, tta="flip").ensemble_accuracy
+    )
+
+    onnx = export_run(committee, "onnx", tmp_path / "committee.onnx")
+    assert onnx.verification.top1_agreement == 1.0
+    export_run(committee, "safetensors", tmp_path / "copy.safetensors")
+    again = Run.open(tmp_path / "copy.safetensors")
+    assert torch.allclose(again.predict(images), mean, atol=1e-6)
+
+
+def test_save_refuses_another_file_kind_before_it_scores_anything(
+    members: list[Path], tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigError, match="--save: expected a file name ending in .safetensors"):
+        ensemble(members, save=tmp_path / "committee.pt")
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.slow  # starts a cnnlab process
-def test_cli_prints_members_and_ensemble(members: list[Path]) -> None:
+def test_cli_prints_members_and_ensemble(members: list[Path], tmp_path: Path) -> None:
     result = run_cli("ensemble", *map(str, members), "--data", "digits")
     assert result.returncode == 0, result.stderr
     assert "lr=0.002" in result.stdout and "ensemble (mean softmax)" in result.stdout
@@ -75,3 +117,11 @@ def test_cli_prints_members_and_ensemble(members: list[Path]) -> None:
     assert "ensemble (mean softmax, each over its flip views)" in flipped.stdout
     one = run_cli("ensemble", str(members[0]))
     assert one.returncode == 2 and "at least two run folders" in one.stderr
+    saved = tmp_path / "committee.safetensors"
+    done = run_cli("ensemble", *map(str, members), "--save", str(saved))
+    assert done.returncode == 0, done.stderr
+    assert f"ensemble saved: {saved} (cnnlab eval {saved} scores it)" in done.stdout
+    evaluated = run_cli("eval", str(saved))
+    assert evaluated.returncode == 0, evaluated.stderr
+    accuracy = ensemble(members).ensemble_accuracy
+    assert f"test accuracy {accuracy:.4f}" in evaluated.stdout

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import onnxruntime
 import pytest
+import torch
 
 from cnnlab import models
 from cnnlab.errors import ConfigError
@@ -64,9 +65,15 @@ def test_every_registered_model_exports_and_agrees(name, format, tmp_path):
     info = models.get_model_info(name)
     model = models.create(name).eval()
     report = export_model(model, info.input_shape, format, tmp_path / f"m.{format}", count=2)
-    assert report.verification.top1_agreement == 1.0
     verification = report.verification
     assert verification.max_abs_logit_diff < 5e-3 * max(1.0, verification.max_abs_logit)
+    # the top class may differ only where the two best scores lie closer than the files'
+    # outputs differ: an untrained LeNet-5 (1998)'s RBF scores are nearly tied
+    inputs = torch.randn((2, *info.input_shape), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        best = model(inputs).topk(2, dim=1).values
+    margin = float((best[:, 0] - best[:, 1]).min())
+    assert verification.top1_agreement == 1.0 or margin <= 2 * verification.max_abs_logit_diff
 
 
 def test_the_command_prints_the_verification_and_writes_the_card(digits_run, tmp_path):
@@ -109,3 +116,17 @@ def test_a_whitened_run_exports_its_preprocessing_in_the_graph_not_as_safetensor
     assert not (tmp_path / "m.safetensors").exists()
     report = export_run(run, "onnx", tmp_path / "m.onnx", with_preprocess=True)
     assert report.verification.top1_agreement == 1.0
+
+
+def test_a_task_run_exported_as_safetensors_opens_with_its_head(task_runs, tmp_path):
+    """The file's metadata carries the task head, so the weights rebuild the whole network."""
+    for data in ("cluttered-mnist", "multi-mnist"):
+        run = Run.open(task_runs[data])
+        out = tmp_path / f"{data}.safetensors"
+        report = export_run(run, "safetensors", out)
+        assert report.verification.top1_agreement == 1.0
+        assert report.card["head"] == run.model.head_args
+        images = run.dataset("test").images
+        again = Run.open(out)
+        assert again.task == run.task
+        assert torch.allclose(again.outputs(images), run.outputs(images), atol=1e-5)

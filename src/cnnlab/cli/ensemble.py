@@ -19,18 +19,26 @@ def ensemble_command(
         help="Each member's test-time augmentation first: none, flip, 10crop or multiscale "
         "(as cnnlab eval --tta).",
     ),
+    save: Path = typer.Option(
+        None,
+        "--save",
+        help="Also write the ensemble as one .safetensors file that eval, predict and export "
+        "open like a run.",
+    ),
 ) -> None:
     """Average the runs' softmax outputs on the test split; print each member's accuracy
-    and the ensemble's."""
+    and the ensemble's (Ciresan et al., 2012: a committee of networks)."""
     from rich.console import Console
     from rich.table import Table
 
     from cnnlab.experiments import ensemble
 
-    result = ensemble(list(runs), data, tta=tta)
+    result = ensemble(list(runs), data, tta=tta, save=save)
     table = Table("member", "test accuracy", title=f"{result.images} test images")
     for label, accuracy in zip(result.labels, result.member_accuracy, strict=True):
         table.add_row(label, f"{accuracy:.4f}")
     views = "" if result.tta == "none" else f", each over its {result.tta} views"
     table.add_row(f"ensemble (mean softmax{views})", f"{result.ensemble_accuracy:.4f}")
     Console().print(table)
+    if result.saved is not None:
+        print(f"ensemble saved: {result.saved} (cnnlab eval {result.saved} scores it)")

@@ -12,11 +12,14 @@ from pathlib import Path
 import torch
 
 from cnnlab.data.augment import crop_pad
+from cnnlab.data.preprocess import WHITENING, Preprocess
 from cnnlab.data.tta import TTA_MODES
 from cnnlab.data.tta import predict as tta_predict
 from cnnlab.errors import ConfigError, DataError
 from cnnlab.experiments.compare import run_labels
+from cnnlab.models import Ensemble
 from cnnlab.train import Run
+from cnnlab.weights.io import save_weights
 
 
 @dataclass
@@ -29,19 +32,28 @@ class EnsembleResult:
     ensemble_accuracy: float
     images: int
     tta: str = "none"  # the test-time augmentation each member averaged first
+    saved: Path | None = None  # the committee's weights file, when asked for
 
 
 def ensemble(
-    paths: list[str | Path], data: str | None = None, split: str = "test", tta: str = "none"
+    paths: list[str | Path],
+    data: str | None = None,
+    split: str = "test",
+    tta: str = "none",
+    save: str | Path | None = None,
 ) -> EnsembleResult:
     """Average the softmax outputs of the runs in ``paths`` on ``split``; every run must be
     trained on the same dataset (``data`` when given) with the same classes, and score the
     same images. With ``tta`` (flip, 10crop, multiscale) each member's output is first its
-    own average over the test-time views, exactly as ``cnnlab eval --tta`` computes it."""
+    own average over the test-time views, exactly as ``cnnlab eval --tta`` computes it.
+    ``save``: write the committee as one ``.safetensors`` weights file (:func:`save_ensemble`)
+    that eval, predict and export open like a run."""
     if tta not in TTA_MODES:
         raise ConfigError(f"--tta: expected one of {', '.join(TTA_MODES)}, found {tta!r}")
     if len(paths) < 2:
         raise ConfigError(f"an ensemble needs at least two run folders, got {len(paths)}")
+    if save is not None and Path(save).suffix != ".safetensors":
+        raise ConfigError(f"--save: expected a file name ending in .safetensors, found {save}")
     runs = [Run.open(path, device="cpu") for path in paths]
     first = runs[0]
     for run in runs:
@@ -56,6 +68,8 @@ def ensemble(
                 f"run {run.path} has classes {run.classes}, expected those of "
                 f"{first.path} {first.classes}"
             )
+    if save is not None:
+        check_savable(runs)  # before any scoring: a refusal costs nothing
     reference = first.dataset(split)
     images, labels = reference.images, reference.labels
     probabilities = []
@@ -67,13 +81,75 @@ def ensemble(
             probabilities.append(member_probabilities(run, split, tta))
     member = [accuracy_of(p, labels) for p in probabilities]
     mean = torch.stack(probabilities).mean(0)
-    return EnsembleResult(
+    result = EnsembleResult(
         labels=run_labels(runs),
         member_accuracy=member,
         ensemble_accuracy=accuracy_of(mean, labels),
         images=len(labels),
         tta=tta,
     )
+    if save is not None:
+        plain = result.ensemble_accuracy if tta == "none" else None  # the file holds no views
+        result.saved = save_ensemble(runs, Path(save), plain)
+    return result
+
+
+def check_savable(runs: list[Run]) -> None:
+    """One file can hold the committee when every member classifies, takes the same
+    images to the same input (shape and evaluation crop) and has a preprocessing whose
+    numbers fit in the file's metadata."""
+    first = runs[0]
+
+    def feed(run: Run) -> tuple:
+        crop = run.config.augment if run.eval_transform else None
+        return run.image_shape, run.input_shape, crop
+
+    for run in runs:
+        if run.task != "classify":
+            raise ConfigError(
+                f"--save: run {run.path} trains task {run.task!r}; a saved ensemble averages "
+                "class probabilities, so every member must be a classifier"
+            )
+        if run.preprocess.kind in WHITENING:
+            raise ConfigError(
+                f"--save: run {run.path} whitens its input ({run.preprocess.kind}), whose "
+                "matrices do not travel in a weights file's metadata; expected none, mean or "
+                "standardize"
+            )
+        if feed(run) != feed(first):
+            raise ConfigError(
+                f"--save: run {run.path} takes images {feed(run)} (stored shape, input shape, "
+                f"evaluation crop), expected those of {first.path} {feed(first)}"
+            )
+
+
+def save_ensemble(runs: list[Run], path: Path, accuracy: float | None) -> Path:
+    """Write the committee of ``runs`` to ``path``: one weights file holding every member
+    behind its own preprocessing (:class:`~cnnlab.models.Ensemble`), with the metadata
+    :meth:`Run.open` reads, the first member's recipe and dataset, and ``accuracy``."""
+    first = runs[0]
+    committee = Ensemble([run.pixel_model() for run in runs])
+    members = [
+        run.model_meta() | {"normalisation": run.preprocess.as_dict(), "source": str(run.path)}
+        for run in runs
+    ]
+    channels = first.image_shape[0]
+    identity = Preprocess("none", [0.0] * channels, [1.0] * channels)  # members hold theirs
+    meta = {
+        "model": "ensemble",
+        "model_args": {"members": len(runs)},
+        "task": "classify",
+        "ensemble": members,
+        "classes": first.classes,
+        "image_shape": list(first.image_shape),
+        "preprocessing": {"normalisation": identity.as_dict()},
+        "accuracy": accuracy,
+        "border": first.training_border(),
+        "data": first.config.data,
+        "recipe": first.config.recipe(),
+    }
+    save_weights(committee, path, meta)
+    return path
 
 
 def accuracy_of(probabilities: torch.Tensor, labels: torch.Tensor) -> float:

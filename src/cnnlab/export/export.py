@@ -36,8 +36,7 @@ from cnnlab.export.writers import (
     write_torchscript,
 )
 from cnnlab.files import sha256
-from cnnlab.models import create
-from cnnlab.train.run import Run
+from cnnlab.train.run import Run, model_from_meta
 
 FORMATS = ("onnx", "torchscript", "safetensors")
 OPSETS = range(13, 22)  # opsets the exporter and onnxruntime both support here
@@ -167,7 +166,7 @@ def export_run(
     card = model_card(cpu_run, with_preprocess)
     digest, verification = write_and_verify(
         module, inputs, described, format, out, opset=opset, meta=card,
-        build=lambda meta: create(meta["model"], **meta["model_args"]),
+        build=model_from_meta,
     )  # fmt: skip
     return finish(out, format, digest, verification, card)
 
@@ -177,10 +176,8 @@ def model_card(run: Run, with_preprocess: bool) -> dict[str, Any]:
     results = run.results() if run.folder.path.is_dir() else None
     accuracy = results.get("accuracy") if isinstance(results, dict) else run.meta.get("accuracy")
     channels, height, width = run.image_shape if with_preprocess else run.input_shape
-    config = {k: v for k, v in dataclasses.asdict(run.config).items() if not k.startswith("_")}
     return {
-        "model": run.meta.get("model", run.config.model),
-        "model_args": run.meta.get("model_args", {}),
+        **run.model_meta(),  # the model, its arguments, task head or ensemble members
         "classes": run.classes,
         "image_shape": list(run.image_shape),
         "input": {
@@ -199,7 +196,7 @@ def model_card(run: Run, with_preprocess: bool) -> dict[str, Any]:
         "accuracy": accuracy,
         "border": run.training_border(),  # the training images' border, for --invert auto
         "data": run.config.data,
-        "recipe": config,  # the training configuration, every field
+        "recipe": run.config.recipe(),  # the training configuration, every field
     }
 
 

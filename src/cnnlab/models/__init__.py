@@ -17,6 +17,7 @@ from cnnlab.models import (  # noqa: F401  (each module registers its models)
 )
 from cnnlab.models.arch import create_arch, read_arch
 from cnnlab.models.contract import ClassifierContract, head_state_keys
+from cnnlab.models.ensemble import Ensemble
 from cnnlab.models.headed import HeadedModel, attach_head, feature_channels
 from cnnlab.models.registry import (
     ModelInfo,
@@ -29,6 +30,7 @@ from cnnlab.models.registry import (
 
 __all__ = [
     "ClassifierContract",
+    "Ensemble",
     "HeadedModel",
     "attach_head",
     "ModelInfo",

@@ -245,6 +245,10 @@ class TrainConfig:
             self._augmentation = parse_augment(self.augment)
         return self._augmentation
 
+    def recipe(self) -> dict[str, Any]:
+        """Every field a user sets, as plain values (the parsed augmentation left out)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if not k.startswith("_")}
+
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
 

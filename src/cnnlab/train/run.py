@@ -331,6 +331,16 @@ class Run:
             pixels = pixels.round().clamp(0, 255).to(torch.uint8)
         return pixels
 
+    def model_meta(self) -> dict[str, Any]:
+        """What rebuilds this run's model (:func:`model_from_meta`): the model and its
+        arguments, the task, and the task head or the ensemble's members where there are."""
+        meta = {
+            "model": self.meta.get("model", self.config.model),
+            "model_args": self.meta.get("model_args", {}),
+            "task": self.task,
+        }
+        return meta | {key: self.meta[key] for key in ("head", "ensemble") if key in self.meta}
+
     # -- what training recorded --------------------------------------------------------------
 
     def metrics(self) -> list[dict[str, Any]]:
@@ -375,17 +385,28 @@ def checkpoint_file(folder: RunFolder, which: str) -> Path:
 
 def build_from_meta(folder: RunFolder, meta: dict[str, Any], config: TrainConfig) -> nn.Module:
     """The model a weights file's metadata names, built with the arguments it records."""
-    name, args = meta.get("model", config.model), meta.get("model_args")
+    try:
+        return model_from_meta({"model": config.model, **meta})
+    except (ConfigError, ModelError, RunError) as exc:
+        raise RunError(f"weights of run {folder.path}: {exc}") from None
+
+
+def model_from_meta(meta: dict[str, Any]) -> nn.Module:
+    """The model weights metadata describes (:meth:`Run.model_meta`): a registered model
+    with its arguments, under its task head if it has one; or an ensemble, each member
+    built from its own such metadata behind its own preprocessing."""
+    if "ensemble" in meta:
+        members = meta["ensemble"]
+        if not isinstance(members, list) or not members:
+            raise RunError(f"expected a list of the ensemble's members, found {members!r}")
+        return models.Ensemble([member_from_meta(member) for member in members])
+    name, args = meta.get("model"), meta.get("model_args")
     if not isinstance(args, dict):
         raise RunError(
-            f"weights of run {folder.path}: expected metadata naming the model's arguments "
-            f"(model_args), found {sorted(meta)}"
+            f"expected metadata naming the model's arguments (model_args), found {sorted(meta)}"
         )
-    try:  # the same ranges as a config's, before anything is allocated
-        check_value(TrainConfig, "model", name)
-        check_value(TrainConfig, "model_args", args)
-    except ConfigError as exc:
-        raise RunError(f"weights of run {folder.path}: {exc}") from None
+    check_value(TrainConfig, "model", name)  # the same ranges as a config's, before
+    check_value(TrainConfig, "model_args", args)  # anything is allocated
     model = models.create(name, **args)
     head = meta.get("head")
     if head is None:
@@ -394,9 +415,19 @@ def build_from_meta(folder: RunFolder, meta: dict[str, Any], config: TrainConfig
         return models.attach_head(model, **head)
     except (ModelError, TypeError) as exc:
         raise RunError(
-            f"weights of run {folder.path}: expected the task head's arguments (head), "
-            f"found {head!r} ({exc})"
+            f"expected the task head's arguments (head), found {head!r} ({exc})"
         ) from None
+
+
+def member_from_meta(member: Any) -> PixelModel:
+    """One ensemble member: its model fed 0..1 pixels through its own preprocessing, so
+    members fitted to different normalisations share one input."""
+    if not isinstance(member, dict) or "normalisation" not in member:
+        raise RunError(
+            f"expected an ensemble member's model metadata and normalisation, found {member!r}"
+        )
+    preprocess = Preprocess.from_dict(member["normalisation"], Path("."))
+    return PixelModel(model_from_meta(member), preprocess)
 
 
 def usable_device(device: str) -> str:
