@@ -54,7 +54,7 @@ COMMANDS: dict[str, Command | Group] = {
     "ensemble": Command(
         "cnnlab.cli.ensemble",
         "Average the runs' softmax outputs on the test split; print each member's accuracy "
-        "and the ensemble's.",
+        "and the ensemble's (Ciresan et al., 2012: a committee of networks).",
     ),
     "tune": Command(
         "cnnlab.cli.tune",
