@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from cnnlab import models
+from cnnlab.experiments import ensemble
 from cnnlab.inspect import summary
 from cnnlab.inspect.summary_render import render_csv, render_json, render_text
 from conftest import run_cli_here
@@ -70,6 +71,21 @@ def test_summary_of_a_run_folder(digits_run):
     assert result.returncode == 0, result.stderr
     assert "(lenet5)" in result.stdout and "Total params: 61,706" in result.stdout
     assert "Conv2d-1" in result.stdout
+
+
+def test_summary_of_a_task_run_and_of_a_saved_ensemble_at_their_own_input(
+    task_runs, digits_run, tmp_path
+):
+    """Neither a task head nor a committee is a registry row: the run gives the input."""
+    result = run_cli_here("summary", str(task_runs["multi-mnist"]), "--depth", "1")
+    assert result.returncode == 0, result.stderr
+    assert "(smallcnn_bn) on" in result.stdout and "1x28x28" in result.stdout  # image_size 28
+    committee = tmp_path / "committee.safetensors"
+    ensemble([digits_run, digits_run], save=committee)
+    result = run_cli_here("summary", str(committee), "--depth", "1")
+    assert result.returncode == 0, result.stderr
+    assert "(ensemble) on" in result.stdout and "1x32x32" in result.stdout
+    assert f"Total params: {2 * 61_706:,}" in result.stdout  # two LeNet-5s
 
 
 def test_unknown_model_gives_the_closest_names_and_exit_2():

@@ -54,18 +54,14 @@ def model_target(target: str, device: str = "meta") -> tuple[nn.Module, str, tup
     """
     device = torch_device(device)
     if Path(target).exists() or "/" in target:
-        model = Run.open(target).model
-        name, args = model.cnnlab_name, model.cnnlab_args  # type: ignore[attr-defined]
-        title = f"{target} ({name})"
-        if device != "meta":
-            model = model.to(device)
-    else:
-        name, args, title = target, {}, target
-        models.get_model_info(name)  # an unknown name: the closest names, exit 2
-        with torch.device(device):
-            model = models.create(name)
-    channels, *size = models.get_model_info(name).input_shape
-    return model, title, (args.get("in_channels", channels), *size)
+        run = Run.open(target)  # any run: a task head or an ensemble has no registry row
+        title = f"{target} ({run.model_meta()['model']})"
+        model = run.model if device == "meta" else run.model.to(device)
+        return model, title, run.input_shape
+    info = models.get_model_info(target)  # an unknown name: the closest names, exit 2
+    with torch.device(device):
+        model = models.create(target)
+    return model, target, info.input_shape
 
 
 def prepared_target(
