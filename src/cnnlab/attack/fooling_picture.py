@@ -25,7 +25,7 @@ def evolved_fooling_picture(
     """The fittest image of ``generations`` of evolution from uniform noise towards class
     ``target`` through the run's real preprocessing, forward passes only; saved to
     RUN/plots/fooling-evolved-TARGET.png by default."""
-    model, classes = run.pixel_model(), run.classes
+    model, classes = run.scoring_model(), run.classes
     found = evolve_fooling(
         model,
         target,

@@ -63,7 +63,7 @@ class RunRobustness:
 
     @torch.no_grad()
     def captions(self, images: torch.Tensor) -> list[str]:
-        confidence, classes = self.run.pixel_model()(images).float().softmax(1).max(1)
+        confidence, classes = self.run.scoring_model()(images).float().softmax(1).max(1)
         return [
             f"{self.run.classes[c]} {p:.0%}"
             for c, p in zip(classes.tolist(), confidence.tolist(), strict=True)
@@ -75,10 +75,11 @@ def attack_run(
 ) -> RunRobustness:
     """Robust accuracy of ``run`` on the first ``spec.n`` test images at every eps of
     ``spec``, attacked through the run's preprocessing on 0..1 pixels, with the checks."""
+    model = run.scoring_model()
+    other = transfer_from.scoring_model() if transfer_from is not None else None
     test = run.dataset("test")
     images = run.view(test.images[: spec.n])
     labels = test.labels[: spec.n].to(run.device)
-    other = transfer_from.pixel_model() if transfer_from is not None else None
-    result = robustness(run.pixel_model(), images, labels, spec, transfer_from=other)
+    result = robustness(model, images, labels, spec, transfer_from=other)
     name = str(transfer_from.path) if transfer_from is not None else None
     return RunRobustness(run, result, sanity_checks(result), name)

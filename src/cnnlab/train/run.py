@@ -224,16 +224,25 @@ class Run:
         """The model taking 0..1 images at ``input_shape`` (``view``'s output)."""
         return PixelModel(self.model, self.preprocess).eval()
 
-    @torch.no_grad()
-    def predict(self, images: torch.Tensor, batch_size: int = BATCH_SIZE) -> torch.Tensor:
-        """Class probabilities (N, classes) on the CPU for uint8 images at ``image_shape``
-        (a localisation run's class scores; a multi-digit run has no one class: see
-        :func:`cnnlab.localise.predict_boxes`)."""
+    def scoring_model(self) -> PixelModel:
+        """:meth:`pixel_model` for what reads one class score per image (attributions,
+        attacks, synthesised images); a multi-digit reader has none."""
+        self.require_class_scores()
+        return self.pixel_model()
+
+    def require_class_scores(self) -> None:
         if self.task == "sequence":
             raise RunError(
                 f"run {self.path} reads digit sequences, not one class per image: "
                 "use cnnlab predict, which prints the sequences"
             )
+
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor, batch_size: int = BATCH_SIZE) -> torch.Tensor:
+        """Class probabilities (N, classes) on the CPU for uint8 images at ``image_shape``
+        (a localisation run's class scores; a multi-digit run has no one class: see
+        :func:`cnnlab.localise.predict_boxes`)."""
+        self.require_class_scores()
         if not len(images):
             return torch.zeros(0, len(self.classes))
         scores = self.outputs(images, batch_size)[:, : len(self.classes)]

@@ -54,7 +54,7 @@ def open_subject(
     """The image file ``image``, else image ``index`` of ``split``, and the class to explain:
     ``target``, else the predicted one (a class out of range fails before any work)."""
     picked = run.pick(image, index, split)
-    model = run.pixel_model()
+    model = run.scoring_model()
     pixels = run.view(picked.pixels)
     with torch.no_grad():
         chosen = int(resolve_target(model(pixels), target)[0])

@@ -39,7 +39,7 @@ def prediction(model: nn.Module, image: torch.Tensor, classes: list[str]) -> str
 def class_model_picture(run: Run, target: int, *, steps: int = 200, seed: int = 0) -> RowPicture:
     """An input that maximises class ``target``'s score, with L2, jitter and blur
     regularisation (Simonyan et al., 2014), beside the noise it started from."""
-    model, classes = run.pixel_model(), run.classes
+    model, classes = run.scoring_model(), run.classes
     start = noise(run.input_shape, seed, run.device)
     with torch.no_grad():
         resolve_target(model(start), target)  # a class out of range fails before the work
@@ -141,7 +141,7 @@ def fooling_picture(
     run: Run, target: int, *, confidence: float = 0.99, steps: int = 500, seed: int = 0
 ) -> RowPicture:
     """A noise image the network calls class ``target`` with at least ``confidence``."""
-    model, classes = run.pixel_model(), run.classes
+    model, classes = run.scoring_model(), run.classes
     start = noise(run.input_shape, seed, run.device)
     image = fooling_image(model, target, start, confidence=confidence, steps=steps)
     with torch.no_grad():
