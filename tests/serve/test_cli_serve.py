@@ -6,8 +6,10 @@ import socket
 
 import pytest
 
-from cnnlab.errors import ConfigError, FaultError
+from cnnlab.errors import ConfigError, FaultError, RunError
+from cnnlab.serve.app import create_app
 from cnnlab.serve.server import listening_socket, parse_size, startup_lines
+from cnnlab.train import Run
 from conftest import run_cli
 
 
@@ -86,3 +88,9 @@ def test_the_listening_socket_says_it_is_tcp_so_asyncio_turns_nagle_off():
     every answer written as headers then body would wait 40 ms for a delayed ACK."""
     with listening_socket("127.0.0.1", 0) as sock:
         assert sock.proto == socket.IPPROTO_TCP
+
+
+def test_a_multidigit_run_is_refused_before_anything_listens(task_runs):
+    run = Run.open(task_runs["multi-mnist"])
+    with pytest.raises(RunError, match="reads digit sequences, not one class per image"):
+        create_app(run)

@@ -54,7 +54,7 @@ class Fitted:
 class Lab:
     def __init__(self, run: Run):
         self.run = run
-        self.model = run.pixel_model()
+        self.model = run.scoring_model()  # the lab shows one class score per image
         self.layers = shown_layers(run, self.model)
         self.cam_layer = cam_layer(run.model, self.layers)
         self.fields = {row.name: row.field for row in receptive_field(run.model, run.input_shape)}
