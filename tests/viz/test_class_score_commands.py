@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
+from cnnlab.train import Run
 from conftest import run_cli_here
 
 COMMANDS = [  # (the command's words, its options beside the run)
@@ -27,3 +29,15 @@ def test_a_multidigit_run_is_refused_with_what_to_use_instead(words, options, ta
         "use cnnlab predict, which prints the sequences"
     )
     assert not (tmp_path / "x").exists()
+
+
+def test_a_box_run_is_explained_and_attacked_through_its_class_scores_alone(task_runs, tmp_path):
+    run = Run.open(task_runs["cluttered-mnist"])
+    images = run.view(run.dataset("test").images[:3])
+    with torch.no_grad():
+        scores = run.scoring_model()(images)
+        assert torch.equal(scores, run.pixel_model()(images)[:, : len(run.classes)])
+    for number, (words, options) in enumerate(COMMANDS):
+        out = tmp_path / f"out{number}"
+        done = run_cli_here(*words, str(run.path), *options, "--out", str(out))
+        assert done.returncode == 0, (words, done.stderr)

@@ -46,15 +46,18 @@ RUN_METADATA = ("model", "model_args", "classes", "image_shape", "recipe", "prep
 
 class PixelModel(nn.Module):
     """The run's model fed 0..1 pixels at its input size: the preprocessing is part of the
-    graph, so gradients, occluders and epsilons are in pixel units."""
+    graph, so gradients, occluders and epsilons are in pixel units. ``outputs``: keep only
+    the first outputs (a localisation head's class scores, its box left out)."""
 
-    def __init__(self, model: nn.Module, preprocess: Preprocess):
+    def __init__(self, model: nn.Module, preprocess: Preprocess, outputs: int | None = None):
         super().__init__()
         self.model = model
         self.preprocess = preprocess
+        self.outputs = outputs
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(self.preprocess(x))
+        output = self.model(self.preprocess(x))
+        return output if self.outputs is None else output[:, : self.outputs]
 
 
 @dataclass
@@ -225,10 +228,12 @@ class Run:
         return PixelModel(self.model, self.preprocess).eval()
 
     def scoring_model(self) -> PixelModel:
-        """:meth:`pixel_model` for what reads one class score per image (attributions,
-        attacks, synthesised images); a multi-digit reader has none."""
+        """:meth:`pixel_model` giving class scores alone, for what reads one class score per
+        image (attributions, attacks, synthesised images): a localisation run's without its
+        box; a multi-digit reader has none."""
         self.require_class_scores()
-        return self.pixel_model()
+        outputs = len(self.classes) if self.task == "localise" else None
+        return PixelModel(self.model, self.preprocess, outputs).eval()
 
     def require_class_scores(self) -> None:
         if self.task == "sequence":
