@@ -232,8 +232,7 @@ class Run:
         image (attributions, attacks, synthesised images): a localisation run's without its
         box; a multi-digit reader has none."""
         self.require_class_scores()
-        outputs = len(self.classes) if self.task == "localise" else None
-        return PixelModel(self.model, self.preprocess, outputs).eval()
+        return PixelModel(self.model, self.preprocess, len(self.classes)).eval()
 
     def require_class_scores(self) -> None:
         if self.task == "sequence":
