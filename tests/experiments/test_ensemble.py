@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from cnnlab.errors import ConfigError, DataError
+from cnnlab.errors import ConfigError, DataError, RunError
 from cnnlab.experiments import ensemble
 from cnnlab.export import export_run
 from cnnlab.train import Run, TrainConfig, fit
 from cnnlab.train.evaluate import evaluate_run
+from cnnlab.weights.io import read_weights, write_weights_file
 from conftest import run_cli
 
 
@@ -105,6 +106,35 @@ def test_save_refuses_another_file_kind_before_it_scores_anything(
     with pytest.raises(ConfigError, match="--save: expected a file name ending in .safetensors"):
         ensemble(members, save=tmp_path / "committee.pt")
     assert not list(tmp_path.iterdir())
+
+
+def test_save_refuses_a_whitened_member_naming_it_and_writes_nothing(
+    members: list[Path], tmp_path: Path
+) -> None:
+    whitened = train(tmp_path / "zca", preprocess="zca", max_steps=1, tensorboard=False)
+    saved = tmp_path / "committee.safetensors"
+    with pytest.raises(ConfigError) as caught:
+        ensemble([members[0], whitened], save=saved)
+    assert str(caught.value) == (
+        f"--save: run {whitened} whitens its input (zca), whose matrices do not travel in a "
+        "weights file's metadata; expected none, mean or standardize"
+    )
+    assert not saved.exists()
+
+
+def test_a_committee_file_with_broken_member_metadata_is_named(
+    members: list[Path], tmp_path: Path
+) -> None:
+    saved = tmp_path / "committee.safetensors"
+    ensemble(members, save=saved)
+    tensors, meta = read_weights(saved)
+    broken = tmp_path / "broken.safetensors"
+    write_weights_file(tensors, broken, {**meta, "ensemble": "two networks"})
+    with pytest.raises(RunError) as caught:
+        Run.open(broken)
+    assert str(caught.value) == (
+        f"weights of run {broken}: expected a list of the ensemble's members, found 'two networks'"
+    )
 
 
 @pytest.mark.slow  # starts a cnnlab process
