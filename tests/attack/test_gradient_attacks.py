@@ -130,8 +130,10 @@ def test_the_attack_runs_in_eval_mode_leaks_no_gradient_and_restores_the_model(t
     model.zero_grad(set_to_none=True)
     net[0].weight.requires_grad_(False)  # a frozen layer stays frozen
     before = {k: v.clone() for k, v in model.state_dict().items()}
+    layout = {k: v.stride() for k, v in model.state_dict().items()}
     spec = Attack("pgd", "linf", 0.1, steps=3, restarts=2)
     attack(model, images[:50], labels[:50], spec)
+    assert {k: v.stride() for k, v in model.state_dict().items()} == layout  # NHWC undone
     assert recorder.seen == {False}
     assert model.training and all(m.training for m in model.modules())
     assert all(p.grad is None for p in model.parameters())
@@ -140,6 +142,18 @@ def test_the_attack_runs_in_eval_mode_leaks_no_gradient_and_restores_the_model(t
     after = model.state_dict()  # batch-norm statistics untouched: eval mode throughout
     assert all(torch.equal(before[k], after[k]) for k in before)
     net[0].weight.requires_grad_(True)
+
+
+def test_the_channels_last_layout_leaves_the_gradient_as_autograd_computes_it(trained):
+    net, images, labels = trained
+    net.eval()
+    x = images[:64].clone().requires_grad_(True)
+    nn.functional.cross_entropy(net(x), labels[:64], reduction="sum").backward()
+    stepped = fgsm(net, images[:64], labels[:64], 0.25, norm="l2")
+    unit = x.grad / x.grad.flatten(1).norm(dim=1).view(-1, 1, 1, 1)
+    expected = (images[:64] + 0.25 * unit).clamp(0, 1)
+    assert torch.allclose(stepped, expected, atol=1e-6)
+    net.zero_grad(set_to_none=True)
 
 
 @pytest.mark.parametrize("norm", ["linf", "l2"])

