@@ -140,13 +140,9 @@ def save_ensemble(runs: list[Run], path: Path, accuracy: float | None) -> Path:
         "model_args": {"members": len(runs)},
         "task": "classify",
         "ensemble": members,
-        "classes": first.classes,
-        "image_shape": list(first.image_shape),
+        **first.provenance(),
         "preprocessing": {"normalisation": identity.as_dict()},
         "accuracy": accuracy,
-        "border": first.training_border(),
-        "data": first.config.data,
-        "recipe": first.config.recipe(),
     }
     save_weights(committee, path, meta)
     return path

@@ -178,8 +178,7 @@ def model_card(run: Run, with_preprocess: bool) -> dict[str, Any]:
     channels, height, width = run.image_shape if with_preprocess else run.input_shape
     return {
         **run.model_meta(),  # the model, its arguments, task head or ensemble members
-        "classes": run.classes,
-        "image_shape": list(run.image_shape),
+        **run.provenance(),  # classes, image shape, border, dataset, recipe
         "input": {
             "name": INPUT,
             "shape": ["batch", channels, height, width],
@@ -194,9 +193,6 @@ def model_card(run: Run, with_preprocess: bool) -> dict[str, Any]:
             "normalisation": run.preprocess.as_dict(),
         },
         "accuracy": accuracy,
-        "border": run.training_border(),  # the training images' border, for --invert auto
-        "data": run.config.data,
-        "recipe": run.config.recipe(),  # the training configuration, every field
     }
 
 

@@ -354,6 +354,18 @@ class Run:
         }
         return meta | {key: self.meta[key] for key in ("head", "ensemble") if key in self.meta}
 
+    def provenance(self) -> dict[str, Any]:
+        """What a file made from this run carries beside the model: the classes, the image
+        shape, the training images' border (for ``--invert auto``), the dataset and the
+        training configuration, every field."""
+        return {
+            "classes": self.classes,
+            "image_shape": list(self.image_shape),
+            "border": self.training_border(),
+            "data": self.config.data,
+            "recipe": self.config.recipe(),
+        }
+
     # -- what training recorded --------------------------------------------------------------
 
     def metrics(self) -> list[dict[str, Any]]:
