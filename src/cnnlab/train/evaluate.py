@@ -154,9 +154,14 @@ def evaluate_run_outputs(run: Run, split: str = "test") -> tuple[EvalResult, tor
     over ``split`` in its order: what a caller reads the images' predictions from without a
     second pass over the split."""
     kept: list[torch.Tensor] = []
-    loss_fn = build_loss(run.config, run.task)
-    metrics = evaluate(run.model, run.loader(split), len(run.classes), loss_fn, run.task, kept)
+    metrics = run_metrics(run, split, kept)
     return EvalResult.from_metrics(split, metrics, run.classes, run.task), torch.cat(kept)
+
+
+def run_metrics(run: Run, split: str, kept: list[torch.Tensor] | None = None) -> RunningMetrics:
+    """:func:`evaluate` of the run's model on ``split`` with the run's own loss and task."""
+    loss_fn = build_loss(run.config, run.task)
+    return evaluate(run.model, run.loader(split), len(run.classes), loss_fn, run.task, kept)
 
 
 def evaluate_run(
@@ -166,9 +171,8 @@ def evaluate_run(
     augment spec's centre crop), or with test-time augmentation ``tta``; the result warns
     when ``tta`` averages views the run's training augmentation never showed it."""
     run = run_path if isinstance(run_path, Run) else Run.open(run_path, which)
-    loss_fn = build_loss(run.config, run.task)
     if tta == "none":
-        metrics = evaluate(run.model, run.loader(split), len(run.classes), loss_fn, run.task)
+        metrics = run_metrics(run, split)
     else:
         if run.task != "classify":
             raise ConfigError(
