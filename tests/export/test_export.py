@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 
@@ -9,6 +10,7 @@ import numpy as np
 import onnxruntime
 import pytest
 import torch
+from torch import nn
 
 from cnnlab import models
 from cnnlab.errors import ConfigError
@@ -57,19 +59,46 @@ SMALL = ["lenet5", "lenet5_1998", "smallcnn_bn", "resnet20", "plain20", "alphago
 LARGE = [info.name for info in list_models() if info.name not in SMALL]
 
 
+def with_measured_batch_norm(model: nn.Module, input_shape: tuple[int, ...]) -> nn.Module:
+    """``model`` in eval mode with each batch norm's running statistics measured on one batch
+    of noise, as training leaves them. With the initial ones (mean 0, variance 1) a deep
+    untrained network's activations grow block by block (SE-ResNet-152's logits reached
+    8,675) until float32 rounding alone moves a logit by thousands."""
+    for module in model.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.reset_running_stats()
+            module.momentum = None  # a cumulative average: after one batch, its statistics
+    noise = torch.randn((2, *input_shape), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        model.train()(noise)
+    return model.eval()
+
+
+def float32_rounding(model: nn.Module, inputs: torch.Tensor) -> float:
+    """How far PyTorch's own float32 logits lie from float64 ones: the most two float32
+    engines can be asked to agree on. An untrained 110-layer plain network amplifies
+    rounding layer by layer, so its exported file may differ by percents and still compute
+    the same function."""
+    with torch.no_grad():
+        exact = copy.deepcopy(model).double()(inputs.double())
+        return float((model(inputs).double() - exact).abs().max())
+
+
 @pytest.mark.parametrize("format", ["onnx", "torchscript"])
 @pytest.mark.parametrize(
     "name", SMALL + [pytest.param(name, marks=pytest.mark.slow) for name in LARGE]
 )
 def test_every_registered_model_exports_and_agrees(name, format, tmp_path):
     info = models.get_model_info(name)
-    model = models.create(name).eval()
+    torch.manual_seed(0)
+    model = with_measured_batch_norm(models.create(name), info.input_shape)
     report = export_model(model, info.input_shape, format, tmp_path / f"m.{format}", count=2)
     verification = report.verification
-    assert verification.max_abs_logit_diff < 5e-3 * max(1.0, verification.max_abs_logit)
+    inputs = torch.randn((2, *info.input_shape), generator=torch.Generator().manual_seed(0))
+    close = verification.max_abs_logit_diff < 5e-3 * max(1.0, verification.max_abs_logit)
+    assert close or verification.max_abs_logit_diff <= 4 * float32_rounding(model, inputs)
     # the top class may differ only where the two best scores lie closer than the files'
     # outputs differ: an untrained LeNet-5 (1998)'s RBF scores are nearly tied
-    inputs = torch.randn((2, *info.input_shape), generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         best = model(inputs).topk(2, dim=1).values
     margin = float((best[:, 0] - best[:, 1]).min())
