@@ -39,6 +39,10 @@ def test_ensemble_is_the_mean_of_member_softmax(members: list[Path]) -> None:
     assert result.ensemble_accuracy == int((mean.argmax(1) == test.labels).sum()) / len(test.labels)
     assert result.images == len(test.labels)
     assert result.labels == ["lr=0.002", "lr=0.005"]
+    wrong = [set((p.argmax(1) != test.labels).nonzero().flatten().tolist()) for p in probabilities]
+    assert result.missed_by_some == len(wrong[0] | wrong[1])
+    assert result.missed_by_all == len(wrong[0] & wrong[1])
+    assert result.missed_by_some > result.missed_by_all  # one-epoch members disagree somewhere
 
 
 def test_refuses_another_dataset_name(members: list[Path]) -> None:
@@ -142,6 +146,11 @@ def test_cli_prints_members_and_ensemble(members: list[Path], tmp_path: Path) ->
     result = run_cli("ensemble", *map(str, members), "--data", "digits")
     assert result.returncode == 0, result.stderr
     assert "lr=0.002" in result.stdout and "ensemble (mean softmax)" in result.stdout
+    scored = ensemble(members, "digits")
+    assert (
+        f"members: {scored.missed_by_some} images missed by at least one, "
+        f"{scored.missed_by_all} by every one (no average of them can fix those)"
+    ) in result.stdout
     flipped = run_cli("ensemble", *map(str, members), "--tta", "flip")
     assert flipped.returncode == 0, flipped.stderr
     assert "ensemble (mean softmax, each over its flip views)" in flipped.stdout

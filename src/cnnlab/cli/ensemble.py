@@ -40,5 +40,9 @@ def ensemble_command(
     views = "" if result.tta == "none" else f", each over its {result.tta} views"
     table.add_row(f"ensemble (mean softmax{views})", f"{result.ensemble_accuracy:.4f}")
     Console().print(table)
+    print(
+        f"members: {result.missed_by_some} images missed by at least one, "
+        f"{result.missed_by_all} by every one (no average of them can fix those)"
+    )
     if result.saved is not None:
         print(f"ensemble saved: {result.saved} (cnnlab eval {result.saved} scores it)")

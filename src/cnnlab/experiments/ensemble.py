@@ -31,6 +31,8 @@ class EnsembleResult:
     member_accuracy: list[float]
     ensemble_accuracy: float
     images: int
+    missed_by_some: int  # images at least one member gets wrong: where the members disagree
+    missed_by_all: int  # images every member gets wrong: no average of them can fix these
     tta: str = "none"  # the test-time augmentation each member averaged first
     saved: Path | None = None  # the committee's weights file, when asked for
 
@@ -81,11 +83,14 @@ def ensemble(
             probabilities.append(member_probabilities(run, split, tta))
     member = [accuracy_of(p, labels) for p in probabilities]
     mean = torch.stack(probabilities).mean(0)
+    right = torch.stack([p.argmax(1) == labels for p in probabilities])  # (members, images)
     result = EnsembleResult(
         labels=run_labels(runs),
         member_accuracy=member,
         ensemble_accuracy=accuracy_of(mean, labels),
         images=len(labels),
+        missed_by_some=int((~right.all(0)).sum()),
+        missed_by_all=int((~right.any(0)).sum()),
         tta=tta,
     )
     if save is not None:
