@@ -77,6 +77,18 @@ def test_robust_accuracy_collapsing_while_clean_accuracy_rises_is_catastrophic_o
     assert catastrophic_overfitting([*rows[:2], row(3, 0.97, 0.40)]) is None  # not below half
 
 
+def test_robust_accuracy_that_never_rises_while_clean_accuracy_does_stops_the_run():
+    rows = [row(1, 0.902, 0.0), row(2, 0.940, 0.0), row(3, 0.930, 0.0)]  # FGSM-RS at eps 0.4
+    assert catastrophic_overfitting(rows) == (
+        "catastrophic overfitting from the start: robust validation accuracy under 0.01 for 3 "
+        "epochs while clean accuracy reached 0.9300 (a smaller --adv-eps or --adv-step-size, "
+        "or --adversarial pgd, may hold it); stopped at epoch 3"
+    )
+    assert catastrophic_overfitting(rows[:2]) is None  # two epochs are not yet a verdict
+    assert catastrophic_overfitting([row(1, 0.5, 0.0), *rows[1:]]) is None  # clean not learnt
+    assert catastrophic_overfitting([*rows[:2], row(3, 0.93, 0.05)]) is None  # it is rising
+
+
 def test_robust_accuracy_collapsing_with_clean_accuracy_falling_too_also_stops_the_run():
     rows = [row(1, 0.96, 0.746), row(2, 0.95, 0.082)]  # PGD-5 training diverging
     assert catastrophic_overfitting(rows) == (

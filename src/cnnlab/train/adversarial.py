@@ -20,6 +20,8 @@ from cnnlab.train.run import PixelModel
 ROBUST_SUBSET = 256  # validation images attacked each epoch
 ROBUST_STEPS = 10  # PGD steps of that attack
 COLLAPSE = 0.5  # robust accuracy below this share of its best is a collapse
+NEVER_ROBUST = 3  # epochs of robust accuracy under FLOOR, clean above CLEAN: never learnt
+FLOOR, CLEAN = 0.01, 0.9
 
 
 def training_attack(config: TrainConfig) -> Attack | None:
@@ -73,13 +75,30 @@ def robust_accuracy(
     return correct / total if total else 0.0
 
 
+def never_robust(rows: list[dict[str, Any]]) -> bool:
+    """NEVER_ROBUST epochs in which the attack broke nearly every validation image while the
+    clean ones were learnt: a collapse that happened before robustness could rise."""
+    return len(rows) == NEVER_ROBUST and all(
+        row["val_robust_accuracy"] < FLOOR and row["val_accuracy"] > CLEAN for row in rows
+    )
+
+
 def catastrophic_overfitting(rows: list[dict[str, Any]]) -> str | None:
     """A message when the newest epoch's robust validation accuracy fell below COLLAPSE of
-    its best so far, else None. With clean accuracy rising it is catastrophic overfitting
+    its best so far, or stayed near zero for NEVER_ROBUST epochs of good clean accuracy,
+    else None. With clean accuracy rising it is catastrophic overfitting
     (Wong et al., 2020); with clean accuracy falling too, the adversarial training itself
     diverged (seen with PGD at a high learning rate). Either way the robust network the
     run wants is the best checkpoint's, so the run stops."""
     robust = [row for row in rows if "val_robust_accuracy" in row]
+    if never_robust(robust[-NEVER_ROBUST:]):
+        last = robust[-1]
+        return (
+            f"catastrophic overfitting from the start: robust validation accuracy under "
+            f"{FLOOR:.2f} for {NEVER_ROBUST} epochs while clean accuracy reached "
+            f"{last['val_accuracy']:.4f} (a smaller --adv-eps or --adv-step-size, or "
+            f"--adversarial pgd, may hold it); stopped at epoch {last['epoch']}"
+        )
     if len(robust) < 2:
         return None
     best = max(robust[:-1], key=lambda row: row["val_robust_accuracy"])
