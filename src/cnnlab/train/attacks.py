@@ -236,15 +236,22 @@ def attacking(model: nn.Module, *, eval_mode: bool = True) -> Iterator[nn.Module
 
 def channels_last_batch(images: torch.Tensor) -> torch.Tensor:
     """A 4-D CPU batch laid out channels-last (NHWC); anything else as it is."""
-    if images.dim() == 4 and images.device.type == "cpu":
-        return nhwc(images)
-    return images
+    return nhwc(images) if needs_nhwc(images) else images
+
+
+def needs_nhwc(tensor: torch.Tensor) -> bool:
+    """Whether ``tensor`` is a 4-D CPU tensor without channels-last strides. Checked on the
+    strides because ``is_contiguous(memory_format=...)`` calls a one-channel NCHW tensor
+    channels-last, and oneDNN reads the layout off the strides."""
+    if tensor.dim() != 4 or tensor.device.type != "cpu":
+        return False
+    _, channels, _, width = tensor.shape
+    return tensor.stride()[1:] != (1, width * channels, channels)
 
 
 def nhwc(tensor: torch.Tensor) -> torch.Tensor:
-    """A copy of the 4-D ``tensor`` with channels-last strides. Written out because
-    ``contiguous(memory_format=...)`` keeps a one-channel tensor's NCHW strides, and oneDNN
-    reads the layout off the strides."""
+    """A copy of the 4-D ``tensor`` with channels-last strides (see :func:`needs_nhwc` for
+    why not ``contiguous(memory_format=...)``)."""
     return torch.empty_like(tensor, memory_format=torch.channels_last).copy_(tensor)
 
 
@@ -254,7 +261,7 @@ def channels_last_weights(model: nn.Module) -> list[tuple[torch.Tensor, torch.Te
     oneDNN's CPU convolution backward runs it 2.6x faster on LeNet-5 with NHWC weights."""
     changed = []
     for tensor in [*model.parameters(), *model.buffers()]:
-        if tensor.dim() == 4 and tensor.device.type == "cpu":
+        if needs_nhwc(tensor):  # a model trained channels-last is not copied per batch
             changed.append((tensor, tensor.data))
             tensor.data = nhwc(tensor.data)
     return changed
