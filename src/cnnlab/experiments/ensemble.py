@@ -81,12 +81,11 @@ def ensemble(
             if not (torch.equal(test.labels, labels) and torch.equal(test.images, images)):
                 raise DataError(different_splits(run, first, split))
             probabilities.append(member_probabilities(run, split, tta))
-    member = [accuracy_of(p, labels) for p in probabilities]
-    mean = torch.stack(probabilities).mean(0)
     right = torch.stack([p.argmax(1) == labels for p in probabilities])  # (members, images)
+    mean = torch.stack(probabilities).mean(0)
     result = EnsembleResult(
         labels=run_labels(runs),
-        member_accuracy=member,
+        member_accuracy=[int(hits.sum()) / len(labels) for hits in right],  # as accuracy_of
         ensemble_accuracy=accuracy_of(mean, labels),
         images=len(labels),
         missed_by_some=int((~right.all(0)).sum()),
