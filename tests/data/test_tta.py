@@ -1,10 +1,12 @@
 """Test-time augmentation: the views are the right pixels; averaging is the softmax mean."""
 
+import math
+
 import pytest
 import torch
 from torch import nn
 
-from cnnlab.data.tta import predict, ten_crop, unseen_views, views
+from cnnlab.data.tta import predict, rotated, ten_crop, unseen_views, views
 from cnnlab.errors import ConfigError
 from conftest import run_cli_here
 
@@ -43,6 +45,30 @@ def test_multiscale_is_five_scales_of_ten_crops():
     x = torch.rand(2, 3, 40, 48)
     all_views = list(views(x, "multiscale", 32))
     assert len(all_views) == 50 and all(v.shape == (2, 3, 32, 32) for v in all_views)
+
+
+def test_rotating_a_square_image_a_quarter_turn_is_rot90_counter_clockwise():
+    x = numbered(5, 5)
+    assert torch.allclose(rotated(x, 90), torch.rot90(x, 1, dims=(-2, -1)), atol=1e-4)
+    assert rotated(x, 0) is x
+
+
+def test_rotate_is_the_image_and_its_rotations_by_3_6_and_9_degrees_each_way():
+    x = torch.rand(2, 1, 28, 28)
+    all_views = list(views(x, "rotate", 28))
+    assert len(all_views) == 7 and torch.equal(all_views[0], x)
+    for view, degrees in zip(all_views[1:], (-3, 3, -6, 6, -9, 9), strict=True):
+        assert torch.allclose(view, rotated(x, degrees))
+        assert not torch.allclose(view, x, atol=1e-2)
+    # a blob 9.5 px above the centre turns counter-clockwise, about 1 px to the left
+    blob = torch.zeros(1, 1, 28, 28)
+    blob[..., 3:6, 13:16] = 1.0  # centred on (x 14.5, y 4.5); the image centre is (14, 14)
+    turned = rotated(blob, 6)[0, 0]
+    column = (turned.sum(0) * (torch.arange(28) + 0.5)).sum() / turned.sum()
+    angle = math.radians(6)
+    assert column.item() == pytest.approx(
+        14 + 0.5 * math.cos(angle) - 9.5 * math.sin(angle), abs=0.01
+    )
 
 
 class FlipInvariant(nn.Module):
@@ -95,6 +121,8 @@ def test_cli_eval_with_tta_prints_the_mode(digits_run):
         ("10crop", "flip", "(no shifts)"),
         ("10crop", "affine:rot=10", "(no flips, no shifts)"),
         ("multiscale", "flip,crop:4", "(no scales)"),
+        ("rotate", "crop:4", "(no rotations)"),
+        ("rotate", "affine:translate=0.1:scale=0.1", "(no rotations)"),
     ],
 )
 def test_tta_of_views_training_never_showed_warns_naming_the_training_augmentation(
@@ -115,6 +143,7 @@ def test_tta_of_views_training_never_showed_warns_naming_the_training_augmentati
         ("10crop", "flip,crop:4"),
         ("10crop", "scale_jitter:min=36:max=48:size=32,flip"),
         ("multiscale", "resized_crop:32,flip"),
+        ("rotate", "affine:rot=10:scale=0.1:translate=0.07"),
     ],
 )
 def test_tta_of_views_training_showed_is_quiet(mode, augment):

@@ -50,13 +50,16 @@ def test_refuses_another_dataset_name(members: list[Path]) -> None:
         ensemble(members, "mnist")
 
 
-def test_test_time_augmentation_scores_each_member_as_eval_tta_does(members: list[Path]) -> None:
-    result = ensemble(members, tta="flip")
-    assert result.tta == "flip"
+@pytest.mark.parametrize("tta", ["flip", "rotate"])
+def test_test_time_augmentation_scores_each_member_as_eval_tta_does(
+    members: list[Path], tta: str
+) -> None:
+    result = ensemble(members, tta=tta)
+    assert result.tta == tta
     for accuracy, path in zip(result.member_accuracy, members, strict=True):
-        assert accuracy == evaluate_run(path, tta="flip").accuracy
-    with pytest.raises(ConfigError, match="--tta: expected one of none, flip, 10crop, multiscale"):
-        ensemble(members, tta="rotate")
+        assert accuracy == evaluate_run(path, tta=tta).accuracy
+    with pytest.raises(ConfigError, match="--tta: expected one of none, flip, 10crop, rotate"):
+        ensemble(members, tta="mirror")
 
 
 def test_runs_whose_test_splits_differ_are_refused(members: list[Path], tmp_path: Path) -> None:

@@ -138,7 +138,7 @@ def test_a_model_that_is_not_a_run_is_one_line(test_pngs, tmp_path):
     assert result.stderr.count("\n") == 1
 
 
-@pytest.mark.parametrize("tta", ["none", "flip", "10crop"])
+@pytest.mark.parametrize("tta", ["none", "flip", "10crop", "rotate"])
 def test_predicting_the_test_split_gives_evals_accuracy_exactly(run, tta):
     predicted = predict_split(run, "test", tta=tta)
     evaluated = evaluate_run(run, "test", tta=tta)

@@ -16,7 +16,7 @@ def ensemble_command(
     tta: str = typer.Option(
         "none",
         "--tta",
-        help="Each member's test-time augmentation first: none, flip, 10crop or multiscale "
+        help="Each member's test-time augmentation first: none, flip, 10crop, rotate or multiscale "
         "(as cnnlab eval --tta).",
     ),
     save: Path = typer.Option(

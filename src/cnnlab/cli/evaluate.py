@@ -21,7 +21,8 @@ def eval_command(
     tta: str = typer.Option(
         "none",
         help="Test-time augmentation, softmax outputs averaged: none, flip, 10crop "
-        "(corners, centre and their mirrors) or multiscale (ResNet's 5 scales x 10 crops).",
+        "(corners, centre and their mirrors), rotate (0, +-3, +-6 and +-9 degrees, for digits) or "
+        "multiscale (ResNet's 5 scales x 10 crops).",
     ),
     out_path: Path | None = out(
         "Confusion-matrix PNG",

@@ -38,7 +38,9 @@ def predict_command(
     ),
     top: int = typer.Option(3, help="Classes shown per image, most probable first."),
     batch_size: int = typer.Option(256, help="Images per forward pass."),
-    tta: str = typer.Option("none", help="Test-time augmentation: none, flip, 10crop, multiscale."),
+    tta: str = typer.Option(
+        "none", help="Test-time augmentation: none, flip, 10crop, rotate, multiscale."
+    ),
     checkpoint: str = typer.Option("last", help="Which checkpoint: last or best."),
     on_bad_image: str = typer.Option(
         "list", help="list: a file that cannot be used is a row of the output; fail: stop."

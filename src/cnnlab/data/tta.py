@@ -3,6 +3,8 @@
     flip        the image and its mirror (2 views)
     10crop      the four corner crops and the centre crop, and their mirrors (10 views,
                 AlexNet / the lecture's "average a fixed set of crops")
+    rotate      the image and its rotations by +-3, +-6 and +-9 degrees (7 views): for digits
+                and other images whose mirror means something else, trained with rotations
     multiscale  ResNet's five scales: the short side resized to {224, 256, 384, 480, 640}
                 (in proportion to the model's input size), 10 crops at each (50 views)
 
@@ -31,17 +33,21 @@ from cnnlab.data.augment_geometric import (
     Flip,
     ResizedCrop,
     ScaleJitter,
+    affine_theta,
     centre_crop,
     resize_short,
+    warp,
 )
 from cnnlab.errors import ConfigError
 
-TTA_MODES = ("none", "flip", "10crop", "multiscale")
+TTA_MODES = ("none", "flip", "10crop", "rotate", "multiscale")
+ROTATIONS = (0.0, -3.0, 3.0, -6.0, 6.0, -9.0, 9.0)  # degrees, within a digit recipe's rot=10
 RESNET_SCALES = (224, 256, 384, 480, 640)  # short sides for a 224 input (He et al. 2016)
 VIEW_KINDS = {  # what each mode's views vary
     "none": (),
     "flip": ("flips",),
     "10crop": ("flips", "shifts"),
+    "rotate": ("rotations",),
     "multiscale": ("flips", "shifts", "scales"),
 }
 
@@ -64,6 +70,22 @@ def ten_crop(x: torch.Tensor, size: int) -> list[torch.Tensor]:
     return corners + [crop.flip(-1) for crop in corners]
 
 
+def rotated(x: torch.Tensor, degrees: float) -> torch.Tensor:
+    """``x`` rotated counter-clockwise about its centre, sampled as the training affine warp
+    samples (zeros outside the image); a rotation by 0 degrees is the batch itself."""
+    if degrees == 0:
+        return x
+    n = len(x)
+    theta = affine_theta(
+        torch.full((n,), degrees),
+        torch.zeros(n, 2),
+        torch.ones(n),
+        torch.zeros(n, 2),
+        tuple(x.shape[-2:]),
+    )
+    return warp(x, theta)
+
+
 def views(x: torch.Tensor, mode: str, size: int, pad: int = 0) -> Iterator[torch.Tensor]:
     """The test-time views of a batch for a model whose input is ``size`` x ``size``."""
     if mode not in TTA_MODES:
@@ -78,6 +100,8 @@ def views(x: torch.Tensor, mode: str, size: int, pad: int = 0) -> Iterator[torch
     elif mode == "10crop":
         source = x if min(x.shape[-2:]) > size else F.pad(x, [pad or max(1, size // 8)] * 4)
         yield from ten_crop(source, size)
+    elif mode == "rotate":
+        yield from (rotated(fitted, degrees) for degrees in ROTATIONS)
     else:
         for scale in RESNET_SCALES:
             yield from ten_crop(resize_short(x, round(size * scale / 224)), size)
@@ -103,7 +127,8 @@ def predict(
 
 
 def trained_view_kinds(augmentation: Augment | str) -> set[str]:
-    """Which of flips, shifts and scales the training augmentation shows the model."""
+    """Which of flips, shifts, scales and rotations the training augmentation shows the
+    model."""
     kinds: set[str] = set()
     for op in as_augment(augmentation).operations:
         if isinstance(op, Flip) and op.p > 0 or isinstance(op, Crop) and op.flip > 0:
@@ -115,12 +140,13 @@ def trained_view_kinds(augmentation: Augment | str) -> set[str]:
         if isinstance(op, Affine) and op.p > 0:
             kinds |= {"shifts"} if op.translate > 0 else set()
             kinds |= {"scales"} if op.scale > 0 else set()
+            kinds |= {"rotations"} if op.rot > 0 else set()
     return kinds
 
 
 def unseen_views(mode: str, augmentation: Augment | str) -> str | None:
     """A warning when test-time augmentation ``mode`` averages kinds of view (flips, shifts,
-    scales) that the run's training augmentation never produced; None when it did."""
+    scales, rotations) that the run's training augmentation never produced; None when it did."""
     parsed = as_augment(augmentation)
     missing = [kind for kind in VIEW_KINDS.get(mode, ()) if kind not in trained_view_kinds(parsed)]
     if not missing:

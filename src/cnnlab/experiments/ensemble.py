@@ -46,7 +46,7 @@ def ensemble(
 ) -> EnsembleResult:
     """Average the softmax outputs of the runs in ``paths`` on ``split``; every run must be
     trained on the same dataset (``data`` when given) with the same classes, and score the
-    same images. With ``tta`` (flip, 10crop, multiscale) each member's output is first its
+    same images. With ``tta`` (flip, 10crop, rotate, multiscale) each member's output is first its
     own average over the test-time views, exactly as ``cnnlab eval --tta`` computes it.
     ``save``: write the committee as one ``.safetensors`` weights file (:func:`save_ensemble`)
     that eval, predict and export open like a run."""

@@ -123,7 +123,7 @@ def evaluate(
 
 @dataclass
 class TestTimeAugment:
-    mode: str  # flip, 10crop or multiscale
+    mode: str  # flip, 10crop, rotate or multiscale
     size: int  # the model's input size (square)
     pad: int  # what 10-crop pads images no larger than the input by
     preprocess: Preprocess
